@@ -1,0 +1,477 @@
+//! Turns flag definitions into the indexed form evaluation runs on, and
+//! rejects every definition that could not be evaluated as written.
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::bucket::BUCKETS;
+use crate::condition::{self, Cond};
+use crate::error::{Loc, ReleaseError};
+use crate::model::{Condition, FlagDef, FlagType, Rollout, Segment};
+use crate::snapshot::{Definitions, FastMap};
+use crate::time::Timestamp;
+
+pub(crate) struct Flag {
+    pub(crate) variants: Vec<(Box<str>, Value)>,
+    pub(crate) default: usize,
+    pub(crate) rollback: usize,
+    pub(crate) enabled: bool,
+    pub(crate) prerequisites: Vec<(usize, usize)>,
+    pub(crate) targets: FastMap<Box<str>, usize>,
+    pub(crate) rollbacks: Vec<Step>,
+    pub(crate) rules: Vec<Step>,
+    pub(crate) rollout: Option<Plan>,
+    /// Whether anything can serve other than the default (STATIC vs DEFAULT).
+    pub(crate) targeted: bool,
+}
+
+/// A rule or a partial rollback: who it matches and what it serves.
+pub(crate) struct Step {
+    pub(crate) name: Box<str>,
+    pub(crate) segment: Option<usize>,
+    pub(crate) conds: Vec<Cond>,
+    pub(crate) serve: usize,
+    pub(crate) since: Timestamp,
+}
+
+pub(crate) struct Plan {
+    pub(crate) by: Box<str>,
+    pub(crate) salt: Box<str>,
+    pub(crate) pick: Pick,
+    /// `(starts at, percent in thousandths)`, strictly increasing in time.
+    pub(crate) stages: Vec<(Timestamp, u32)>,
+}
+
+pub(crate) enum Pick {
+    One(usize),
+    /// `(cumulative upper bound in thousandths, variant)`.
+    Split(Vec<(u32, usize)>),
+}
+
+/// Where each overridable part of a flag came from, for error messages.
+pub(crate) struct Origins {
+    pub(crate) base: Loc,
+    pub(crate) enabled: Loc,
+    pub(crate) targets: Loc,
+    pub(crate) rules: Loc,
+    pub(crate) rollout: Loc,
+}
+
+impl Origins {
+    pub(crate) fn plain(key: &str) -> Self {
+        let base = Loc::root().key("flags").key(key);
+        Origins {
+            enabled: base.clone(),
+            targets: base.clone(),
+            rules: base.clone(),
+            rollout: base.clone(),
+            base,
+        }
+    }
+}
+
+pub(crate) fn segments(segs: &IndexMap<String, Segment>) -> Result<Vec<Vec<Cond>>, ReleaseError> {
+    segs.iter()
+        .map(|(name, seg)| {
+            let at = Loc::root().key("segments").key(name);
+            if seg.conditions.is_empty() {
+                return Err(ReleaseError::Missing {
+                    at,
+                    field: "match",
+                    why: "a segment needs at least one condition",
+                });
+            }
+            conditions(&seg.conditions, &at.key("match"))
+        })
+        .collect()
+}
+
+fn conditions(conds: &[Condition], at: &Loc) -> Result<Vec<Cond>, ReleaseError> {
+    conds
+        .iter()
+        .enumerate()
+        .map(|(i, c)| condition::compile(c, &at.index(i)))
+        .collect()
+}
+
+/// Percent as thousandths, rejecting values outside [0, 100] or finer than 0.001%.
+pub(crate) fn thousandths(percent: f64, at: &Loc) -> Result<u32, ReleaseError> {
+    if !percent.is_finite() || !(0.0..=100.0).contains(&percent) {
+        return Err(ReleaseError::PercentOutOfRange {
+            at: at.clone(),
+            percent,
+        });
+    }
+    let scaled = percent * 1000.0;
+    let rounded = scaled.round();
+    if (scaled - rounded).abs() > 1e-6 {
+        return Err(ReleaseError::PercentTooPrecise {
+            at: at.clone(),
+            percent,
+        });
+    }
+    // In [0, 100_000] after the range check above.
+    Ok(rounded as u32)
+}
+
+pub(crate) fn time(value: &str, at: &Loc) -> Result<Timestamp, ReleaseError> {
+    Timestamp::parse(value).ok_or_else(|| ReleaseError::BadTime {
+        at: at.clone(),
+        value: value.to_owned(),
+    })
+}
+
+struct Variants<'a> {
+    names: Vec<&'a str>,
+}
+
+impl Variants<'_> {
+    fn find(&self, name: &str, at: Loc) -> Result<usize, ReleaseError> {
+        self.names
+            .iter()
+            .position(|n| *n == name)
+            .ok_or_else(|| ReleaseError::UnknownVariant {
+                at,
+                variant: name.to_owned(),
+                known: self
+                    .names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+}
+
+fn variant_values(def: &FlagDef, at: &Loc) -> Result<Vec<(Box<str>, Value)>, ReleaseError> {
+    let Some(declared) = &def.variants else {
+        if def.kind == FlagType::Boolean {
+            return Ok(vec![
+                ("on".into(), Value::Bool(true)),
+                ("off".into(), Value::Bool(false)),
+            ]);
+        }
+        return Err(ReleaseError::Missing {
+            at: at.clone(),
+            field: "variants",
+            why: "only boolean flags have implicit variants",
+        });
+    };
+    if declared.is_empty() {
+        return Err(ReleaseError::Missing {
+            at: at.key("variants"),
+            field: "variants",
+            why: "a flag needs at least one variant",
+        });
+    }
+    declared
+        .iter()
+        .map(|(name, value)| {
+            if def.kind.accepts(value) {
+                Ok((name.as_str().into(), value.clone()))
+            } else {
+                Err(ReleaseError::WrongValueType {
+                    at: at.key("variants").key(name),
+                    expected: def.kind.name(),
+                    value: value.to_string(),
+                })
+            }
+        })
+        .collect()
+}
+
+/// Compiles one flag. Prerequisites are resolved against `keys`; cycles are
+/// checked once every flag is known.
+pub(crate) fn flag(
+    key: &str,
+    def: &FlagDef,
+    defs: &Definitions,
+    origins: &Origins,
+) -> Result<Flag, ReleaseError> {
+    let at = &origins.base;
+    let variants = variant_values(def, at)?;
+    let names = Variants {
+        names: variants.iter().map(|(n, _)| &**n).collect(),
+    };
+    let default = match (&def.default, def.kind) {
+        (Some(d), _) => names.find(d, at.key("default"))?,
+        (None, FlagType::Boolean) => names.find("off", at.key("default"))?,
+        (None, _) => {
+            return Err(ReleaseError::Missing {
+                at: at.clone(),
+                field: "default",
+                why: "non-boolean flags name their default variant",
+            });
+        }
+    };
+    let rollback = match def.rollback.as_ref().and_then(|r| r.variant.as_ref()) {
+        Some(v) => names.find(v, at.key("rollback").key("variant"))?,
+        None => default,
+    };
+    let mut prerequisites = Vec::with_capacity(def.prerequisites.len());
+    for (i, p) in def.prerequisites.iter().enumerate() {
+        let pat = at.key("prerequisites").index(i);
+        let Some((idx, _, other)) = defs.flags.get_full(&p.flag) else {
+            return Err(ReleaseError::UnknownFlag {
+                at: pat.key("flag"),
+                flag: p.flag.clone(),
+            });
+        };
+        let other_variants = variant_values(other, &pat)?;
+        let wanted = Variants {
+            names: other_variants.iter().map(|(n, _)| &**n).collect(),
+        }
+        .find(&p.variant, pat.key("variant"))?;
+        prerequisites.push((idx, wanted));
+    }
+    let mut targets = FastMap::default();
+    let tat = origins.targets.key("targets");
+    for (variant, keys) in &def.targets {
+        let v = names.find(variant, tat.key(variant))?;
+        for (i, k) in keys.iter().enumerate() {
+            if targets.insert(k.as_str().into(), v).is_some() {
+                return Err(ReleaseError::DuplicateName {
+                    at: tat.key(variant).index(i),
+                    name: k.clone(),
+                });
+            }
+        }
+    }
+    let seg = |name: &Option<String>, at: Loc| -> Result<Option<usize>, ReleaseError> {
+        name.as_ref()
+            .map(|s| {
+                defs.segments
+                    .get_index_of(s)
+                    .ok_or_else(|| ReleaseError::UnknownSegment {
+                        at,
+                        segment: s.clone(),
+                    })
+            })
+            .transpose()
+    };
+    let mut rules = Vec::with_capacity(def.rules.len());
+    let rat = origins.rules.key("rules");
+    for (i, r) in def.rules.iter().enumerate() {
+        let at = rat.index(i);
+        rules.push(Step {
+            name: step_name(&r.name, "rule", i, &rules, &at)?,
+            segment: seg(&r.segment, at.key("segment"))?,
+            conds: step_conditions(r.segment.is_some(), &r.conditions, &at)?,
+            serve: names.find(&r.serve, at.key("serve"))?,
+            since: Timestamp::MIN,
+        });
+    }
+    let mut rollbacks = Vec::with_capacity(def.rollbacks.len());
+    let bat = at.key("rollbacks");
+    for (i, r) in def.rollbacks.iter().enumerate() {
+        let at = bat.index(i);
+        rollbacks.push(Step {
+            name: step_name(&r.name, "rollback", i, &rollbacks, &at)?,
+            segment: seg(&r.segment, at.key("segment"))?,
+            conds: step_conditions(r.segment.is_some(), &r.conditions, &at)?,
+            serve: names.find(&r.serve, at.key("serve"))?,
+            since: time(&r.since, &at.key("since"))?,
+        });
+    }
+    let rollout = def
+        .rollout
+        .as_ref()
+        .map(|r| plan(key, def.kind, r, &names, &origins.rollout.key("rollout")))
+        .transpose()?;
+    if !def.env.is_empty() {
+        return Err(ReleaseError::Conflict {
+            at: at.key("env"),
+            why: "environment overrides are resolved before a snapshot is compiled",
+        });
+    }
+    Ok(Flag {
+        targeted: !rules.is_empty()
+            || !targets.is_empty()
+            || !rollbacks.is_empty()
+            || rollout.is_some(),
+        variants,
+        default,
+        rollback,
+        enabled: def.enabled.unwrap_or(true),
+        prerequisites,
+        targets,
+        rollbacks,
+        rules,
+        rollout,
+    })
+}
+
+fn step_name(
+    name: &Option<String>,
+    kind: &str,
+    i: usize,
+    before: &[Step],
+    at: &Loc,
+) -> Result<Box<str>, ReleaseError> {
+    let name: Box<str> = match name {
+        Some(n) => n.as_str().into(),
+        None => format!("{kind} {}", i + 1).into(),
+    };
+    if before.iter().any(|s| s.name == name) {
+        return Err(ReleaseError::DuplicateName {
+            at: at.key("name"),
+            name: name.into(),
+        });
+    }
+    Ok(name)
+}
+
+fn step_conditions(
+    has_segment: bool,
+    conds: &[Condition],
+    at: &Loc,
+) -> Result<Vec<Cond>, ReleaseError> {
+    if !has_segment && conds.is_empty() {
+        return Err(ReleaseError::Missing {
+            at: at.clone(),
+            field: "segment",
+            why: "give a segment, conditions (`match`), or both",
+        });
+    }
+    conditions(conds, &at.key("match"))
+}
+
+fn plan(
+    key: &str,
+    kind: FlagType,
+    r: &Rollout,
+    names: &Variants,
+    at: &Loc,
+) -> Result<Plan, ReleaseError> {
+    let pick = match (&r.variant, &r.weights) {
+        (Some(_), Some(_)) => {
+            return Err(ReleaseError::Conflict {
+                at: at.clone(),
+                why: "a rollout serves either one `variant` or a split by `weights`, not both",
+            });
+        }
+        (Some(v), None) => Pick::One(names.find(v, at.key("variant"))?),
+        (None, None) if kind == FlagType::Boolean => {
+            Pick::One(names.find("on", at.key("variant"))?)
+        }
+        (None, None) => {
+            return Err(ReleaseError::Missing {
+                at: at.clone(),
+                field: "variant",
+                why: "a rollout serves one `variant` or a split by `weights`",
+            });
+        }
+        (None, Some(weights)) => {
+            let mut upto = 0u32;
+            let mut split = Vec::with_capacity(weights.len());
+            let mut sum = 0.0;
+            for (name, w) in weights {
+                let wat = at.key("weights").key(name);
+                let v = names.find(name, wat.clone())?;
+                upto += thousandths(*w, &wat)?;
+                sum += w;
+                split.push((upto, v));
+            }
+            if upto != BUCKETS {
+                return Err(ReleaseError::WeightsSum {
+                    at: at.key("weights"),
+                    sum,
+                });
+            }
+            Pick::Split(split)
+        }
+    };
+    let stages = match (r.percent, r.stages.is_empty()) {
+        (Some(_), false) => {
+            return Err(ReleaseError::Conflict {
+                at: at.clone(),
+                why: "a rollout has either a constant `percent` or `stages`, not both",
+            });
+        }
+        (Some(p), true) => vec![(Timestamp::MIN, thousandths(p, &at.key("percent"))?)],
+        (None, true) => {
+            return Err(ReleaseError::Missing {
+                at: at.clone(),
+                field: "stages",
+                why: "a rollout needs `stages` or a constant `percent`",
+            });
+        }
+        (None, false) => {
+            let mut out: Vec<(Timestamp, u32)> = Vec::with_capacity(r.stages.len());
+            for (i, s) in r.stages.iter().enumerate() {
+                let sat = at.key("stages").index(i);
+                let t = time(&s.at, &sat.key("at"))?;
+                if out.last().is_some_and(|(prev, _)| *prev >= t) {
+                    return Err(ReleaseError::StagesNotIncreasing { at: sat, index: i });
+                }
+                out.push((t, thousandths(s.percent, &sat.key("percent"))?));
+            }
+            out
+        }
+    };
+    Ok(Plan {
+        by: r.by.as_deref().unwrap_or("targetingKey").into(),
+        salt: r.salt.as_deref().unwrap_or(key).into(),
+        pick,
+        stages,
+    })
+}
+
+/// Rejects prerequisite cycles, naming the flags on the cycle.
+pub(crate) fn check_cycles(flags: &[Flag], keys: &[&str]) -> Result<(), ReleaseError> {
+    // 0 = unvisited, 1 = on the current path, 2 = done.
+    let mut state = vec![0u8; flags.len()];
+    let mut path = Vec::new();
+    fn visit(
+        i: usize,
+        flags: &[Flag],
+        keys: &[&str],
+        state: &mut [u8],
+        path: &mut Vec<usize>,
+    ) -> Result<(), ReleaseError> {
+        match state.get(i) {
+            Some(2) | None => return Ok(()),
+            Some(1) => {
+                let start = path.iter().position(|p| *p == i).unwrap_or(0);
+                let mut cycle: Vec<String> = path
+                    .get(start..)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|p| keys.get(*p).copied().unwrap_or("?").to_owned())
+                    .collect();
+                cycle.push(keys.get(i).copied().unwrap_or("?").to_owned());
+                return Err(ReleaseError::PrerequisiteCycle { cycle });
+            }
+            _ => {}
+        }
+        if let Some(s) = state.get_mut(i) {
+            *s = 1;
+        }
+        path.push(i);
+        if let Some(f) = flags.get(i) {
+            for (p, _) in &f.prerequisites {
+                visit(*p, flags, keys, state, path)?;
+            }
+        }
+        path.pop();
+        if let Some(s) = state.get_mut(i) {
+            *s = 2;
+        }
+        Ok(())
+    }
+    for i in 0..flags.len() {
+        visit(i, flags, keys, &mut state, &mut path)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn index(keys: &[&str]) -> FastMap<Box<str>, usize> {
+    let mut map: FastMap<Box<str>, usize> =
+        HashMap::with_capacity_and_hasher(keys.len(), Default::default());
+    for (i, k) in keys.iter().enumerate() {
+        map.insert((*k).into(), i);
+    }
+    map
+}

@@ -1,0 +1,242 @@
+//! The evaluation context: the attributes of one user or request. It is built
+//! once and reused for every flag, so strings that look like versions or times
+//! are parsed here, once, rather than in every condition.
+
+use std::fmt;
+
+use semver::Version;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use crate::time::Timestamp;
+
+/// One attribute value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Attr {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(Text),
+    List(Vec<Attr>),
+    /// A nested object: it exists, but no operator compares it.
+    Object,
+}
+
+/// A string attribute with the readings that operators need, made once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Text {
+    pub(crate) text: Box<str>,
+    pub(crate) version: Option<Version>,
+    pub(crate) time: Option<Timestamp>,
+}
+
+impl Text {
+    pub(crate) fn new(s: &str) -> Self {
+        Text {
+            text: s.into(),
+            version: parse_version(s),
+            time: looks_like_time(s).then(|| Timestamp::parse(s)).flatten(),
+        }
+    }
+
+    /// The string itself.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+fn looks_like_time(s: &str) -> bool {
+    s.len() >= 20 && s.as_bytes().first().is_some_and(u8::is_ascii_digit)
+}
+
+/// Parses a version with the `semver` crate's rules, tolerating a leading `v`.
+/// Build metadata is dropped: it has no part in SemVer precedence.
+pub(crate) fn parse_version(s: &str) -> Option<Version> {
+    let s = s.strip_prefix(['v', 'V']).unwrap_or(s);
+    if !s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v = Version::parse(s).ok()?;
+    v.build = semver::BuildMetadata::EMPTY;
+    Some(v)
+}
+
+impl From<&Value> for Attr {
+    fn from(v: &Value) -> Self {
+        match v {
+            Value::Null => Attr::Null,
+            Value::Bool(b) => Attr::Bool(*b),
+            Value::Number(n) => n.as_f64().map_or(Attr::Null, Attr::Number),
+            Value::String(s) => Attr::String(Text::new(s)),
+            Value::Array(items) => Attr::List(items.iter().map(Attr::from).collect()),
+            Value::Object(_) => Attr::Object,
+        }
+    }
+}
+
+impl From<&str> for Attr {
+    fn from(s: &str) -> Self {
+        Attr::String(Text::new(s))
+    }
+}
+
+impl From<String> for Attr {
+    fn from(s: String) -> Self {
+        Attr::String(Text::new(&s))
+    }
+}
+
+impl From<f64> for Attr {
+    fn from(n: f64) -> Self {
+        Attr::Number(n)
+    }
+}
+
+impl From<i64> for Attr {
+    fn from(n: i64) -> Self {
+        Attr::Number(n as f64)
+    }
+}
+
+impl From<bool> for Attr {
+    fn from(b: bool) -> Self {
+        Attr::Bool(b)
+    }
+}
+
+impl From<Value> for Attr {
+    fn from(v: Value) -> Self {
+        Attr::from(&v)
+    }
+}
+
+/// The attributes of one evaluation: `targetingKey` and any others.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Context {
+    attrs: Vec<(Box<str>, Attr)>,
+}
+
+impl Context {
+    /// An empty context.
+    pub fn new() -> Self {
+        Context::default()
+    }
+
+    /// A context with only a targeting key.
+    pub fn with_key(key: &str) -> Self {
+        Context::new().with("targetingKey", key)
+    }
+
+    /// This context with one more attribute (replacing one of the same name).
+    pub fn with(mut self, name: &str, value: impl Into<Attr>) -> Self {
+        self.set(name, value.into());
+        self
+    }
+
+    /// Sets an attribute, replacing one of the same name.
+    pub fn set(&mut self, name: &str, value: Attr) {
+        match self.attrs.iter_mut().find(|(k, _)| &**k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.attrs.push((name.into(), value)),
+        }
+    }
+
+    /// The context of a JSON object; `None` for any other JSON value.
+    pub fn from_json(v: &Value) -> Option<Self> {
+        let obj = v.as_object()?;
+        let mut ctx = Context::new();
+        for (k, v) in obj {
+            ctx.set(k, Attr::from(v));
+        }
+        Some(ctx)
+    }
+
+    /// An attribute by exact name.
+    pub fn get(&self, name: &str) -> Option<&Attr> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| &**k == name)
+            .map(|(_, v)| v)
+    }
+
+    /// The attribute names, in insertion order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.attrs.iter().map(|(k, _)| &**k)
+    }
+}
+
+// Deserializing straight into the context skips an intermediate JSON tree: the
+// worker and the wasm build parse each request's context exactly once.
+impl<'de> Deserialize<'de> for Attr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AttrVisitor)
+    }
+}
+
+struct AttrVisitor;
+
+impl<'de> Visitor<'de> for AttrVisitor {
+    type Value = Attr;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a json value")
+    }
+    fn visit_unit<E>(self) -> Result<Attr, E> {
+        Ok(Attr::Null)
+    }
+    fn visit_none<E>(self) -> Result<Attr, E> {
+        Ok(Attr::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Attr, D::Error> {
+        Attr::deserialize(d)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Attr, E> {
+        Ok(Attr::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Attr, E> {
+        Ok(Attr::Number(n as f64))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Attr, E> {
+        Ok(Attr::Number(n as f64))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Attr, E> {
+        Ok(Attr::Number(n))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Attr, E> {
+        Ok(Attr::String(Text::new(s)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Attr, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Attr>()? {
+            items.push(item);
+        }
+        Ok(Attr::List(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attr, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(Attr::Object)
+    }
+}
+
+impl<'de> Deserialize<'de> for Context {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct CtxVisitor;
+        impl<'de> Visitor<'de> for CtxVisitor {
+            type Value = Context;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of context attributes")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Context, A::Error> {
+                let mut ctx = Context::new();
+                while let Some((k, v)) = map.next_entry::<String, Attr>()? {
+                    ctx.set(&k, v);
+                }
+                Ok(ctx)
+            }
+        }
+        d.deserialize_map(CtxVisitor)
+    }
+}

@@ -1,0 +1,400 @@
+//! Evaluation: one pass down a fixed order of steps (kill switch,
+//! prerequisites, targets, partial rollbacks, rules, rollout, default). It
+//! never fails: problems come back inside the resolution, with the caller's
+//! default to use.
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+
+use crate::bucket::{INCLUSION_SEED, VARIANT_SEED, bucket, decimal};
+use crate::compile::{Pick, Plan, Step};
+use crate::context::{Attr, Context};
+use crate::error::{ErrorCode, EvalError};
+use crate::model::{FlagDef, FlagType};
+use crate::snapshot::{FlagId, Snapshot};
+use crate::time::Timestamp;
+
+/// Why a flag resolved to its value (the OpenFeature reasons, plus ours).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum Reason {
+    /// The flag has no targeting: everyone gets the default variant.
+    Static,
+    /// Targeting ran and nothing matched, or the rollout has not reached the user.
+    Default,
+    /// A target pin or a rule matched.
+    TargetingMatch,
+    /// The user's bucket decided (inside or outside the current percentage).
+    Split,
+    /// The kill switch is off: the rollback variant.
+    Disabled,
+    /// A partial rollback covers the user.
+    Rollback,
+    /// A prerequisite flag does not serve the required variant.
+    PrerequisiteFailed,
+    /// The caller's default, because of an error.
+    Error,
+}
+
+impl Reason {
+    /// The wire spelling, e.g. `TARGETING_MATCH`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Static => "STATIC",
+            Reason::Default => "DEFAULT",
+            Reason::TargetingMatch => "TARGETING_MATCH",
+            Reason::Split => "SPLIT",
+            Reason::Disabled => "DISABLED",
+            Reason::Rollback => "ROLLBACK",
+            Reason::PrerequisiteFailed => "PREREQUISITE_FAILED",
+            Reason::Error => "ERROR",
+        }
+    }
+}
+
+/// The outcome of one evaluation, borrowing from the snapshot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resolution<'a> {
+    /// The served value; `None` when the caller's default applies (errors).
+    pub value: Option<&'a Value>,
+    pub variant: Option<&'a str>,
+    pub reason: Reason,
+    pub error: Option<EvalError>,
+    /// The rule or partial rollback that decided, by name.
+    pub rule: Option<&'a str>,
+    /// The current rollout stage (0-based), when the rollout step ran and a stage has started.
+    pub stage: Option<usize>,
+    /// The current rollout percentage, when the rollout step ran.
+    pub percent: Option<f64>,
+    /// The flag's definition, for its metadata (owner, runbook, rollback steps).
+    pub flag: Option<&'a FlagDef>,
+}
+
+impl<'a> Resolution<'a> {
+    fn error(error: EvalError, flag: Option<&'a FlagDef>) -> Self {
+        Resolution {
+            value: None,
+            variant: None,
+            reason: Reason::Error,
+            error: Some(error),
+            rule: None,
+            stage: None,
+            percent: None,
+            flag,
+        }
+    }
+
+    /// The error code, when the evaluation failed.
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        self.error.as_ref().map(EvalError::code)
+    }
+}
+
+/// A typed evaluation: the value to use (the caller's default on error) and the detail.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Typed<'a, T> {
+    pub value: T,
+    pub detail: Resolution<'a>,
+}
+
+struct Decision<'a> {
+    variant: usize,
+    reason: Reason,
+    rule: Option<&'a str>,
+    /// `(stage index, percent in thousandths)` when the rollout step ran.
+    stage: Option<(Option<usize>, u32)>,
+}
+
+impl<'a> Decision<'a> {
+    fn plain(variant: usize, reason: Reason) -> Self {
+        Decision {
+            variant,
+            reason,
+            rule: None,
+            stage: None,
+        }
+    }
+}
+
+impl Snapshot {
+    /// Evaluates one flag for a context at a time.
+    pub fn evaluate(&self, key: &str, ctx: &Context, now: Timestamp) -> Resolution<'_> {
+        match self.flag_id(key) {
+            Some(id) => self.evaluate_id(id, ctx, now),
+            None => Resolution::error(
+                EvalError::FlagNotFound {
+                    key: key.to_owned(),
+                },
+                None,
+            ),
+        }
+    }
+
+    /// Evaluates a flag by position, skipping the key lookup in hot loops.
+    pub fn evaluate_id(&self, id: FlagId, ctx: &Context, now: Timestamp) -> Resolution<'_> {
+        let (Some(flag), Some((_, def))) = (self.flags.get(id.0), self.defs.flags.get_index(id.0))
+        else {
+            return Resolution::error(
+                EvalError::FlagNotFound {
+                    key: format!("#{}", id.0),
+                },
+                None,
+            );
+        };
+        let d = self.decide(id.0, ctx, now);
+        let variant = flag.variants.get(d.variant);
+        Resolution {
+            value: variant.map(|(_, v)| v),
+            variant: variant.map(|(n, _)| &**n),
+            reason: d.reason,
+            error: None,
+            rule: d.rule,
+            stage: d.stage.and_then(|(i, _)| i),
+            percent: d.stage.map(|(_, p)| f64::from(p) / 1000.0),
+            flag: Some(def),
+        }
+    }
+
+    /// Evaluates every flag for one context, in release-file order.
+    pub fn evaluate_all<'s>(
+        &'s self,
+        ctx: &'s Context,
+        now: Timestamp,
+    ) -> impl Iterator<Item = (&'s str, Resolution<'s>)> + 's {
+        self.defs
+            .flags
+            .keys()
+            .enumerate()
+            .map(move |(i, k)| (k.as_str(), self.evaluate_id(FlagId(i), ctx, now)))
+    }
+
+    fn typed<'s, T>(
+        &'s self,
+        key: &str,
+        ctx: &Context,
+        now: Timestamp,
+        expected: FlagType,
+        default: T,
+        read: impl Fn(&Value) -> Option<T>,
+    ) -> Typed<'s, T> {
+        let detail = self.evaluate(key, ctx, now);
+        if let Some(def) = detail.flag {
+            if def.kind != expected {
+                let err = EvalError::type_mismatch(key, expected, def.kind);
+                return Typed {
+                    value: default,
+                    detail: Resolution::error(err, Some(def)),
+                };
+            }
+        }
+        match detail.value.and_then(read) {
+            Some(value) => Typed { value, detail },
+            None => Typed {
+                value: default,
+                detail,
+            },
+        }
+    }
+
+    /// A boolean flag's value, or `default` with the reason it was used.
+    pub fn bool_value(
+        &self,
+        key: &str,
+        ctx: &Context,
+        now: Timestamp,
+        default: bool,
+    ) -> Typed<'_, bool> {
+        self.typed(key, ctx, now, FlagType::Boolean, default, Value::as_bool)
+    }
+
+    /// A string flag's value, or `default` with the reason it was used.
+    pub fn string_value(
+        &self,
+        key: &str,
+        ctx: &Context,
+        now: Timestamp,
+        default: &str,
+    ) -> Typed<'_, String> {
+        self.typed(key, ctx, now, FlagType::String, default.to_owned(), |v| {
+            v.as_str().map(str::to_owned)
+        })
+    }
+
+    /// A number flag's value, or `default` with the reason it was used.
+    pub fn number_value(
+        &self,
+        key: &str,
+        ctx: &Context,
+        now: Timestamp,
+        default: f64,
+    ) -> Typed<'_, f64> {
+        self.typed(key, ctx, now, FlagType::Number, default, Value::as_f64)
+    }
+
+    /// A JSON flag's value, or `default` with the reason it was used.
+    pub fn json_value(
+        &self,
+        key: &str,
+        ctx: &Context,
+        now: Timestamp,
+        default: Value,
+    ) -> Typed<'_, Value> {
+        self.typed(key, ctx, now, FlagType::Json, default, |v| Some(v.clone()))
+    }
+
+    fn decide(&self, i: usize, ctx: &Context, now: Timestamp) -> Decision<'_> {
+        let Some(f) = self.flags.get(i) else {
+            return Decision::plain(0, Reason::Error);
+        };
+        if !f.enabled {
+            return Decision::plain(f.rollback, Reason::Disabled);
+        }
+        for (p, wanted) in &f.prerequisites {
+            if self.decide(*p, ctx, now).variant != *wanted {
+                return Decision::plain(f.rollback, Reason::PrerequisiteFailed);
+            }
+        }
+        if !f.targets.is_empty() {
+            if let Some(Attr::String(key)) = ctx.get("targetingKey") {
+                if let Some(v) = f.targets.get(key.as_str()) {
+                    return Decision::plain(*v, Reason::TargetingMatch);
+                }
+            }
+        }
+        for rb in &f.rollbacks {
+            if now >= rb.since && self.step_matches(rb, ctx) {
+                return Decision {
+                    rule: Some(&rb.name),
+                    ..Decision::plain(rb.serve, Reason::Rollback)
+                };
+            }
+        }
+        for rule in &f.rules {
+            if self.step_matches(rule, ctx) {
+                return Decision {
+                    rule: Some(&rule.name),
+                    ..Decision::plain(rule.serve, Reason::TargetingMatch)
+                };
+            }
+        }
+        if let Some(plan) = &f.rollout {
+            return rollout(plan, f.default, ctx, now);
+        }
+        let reason = if f.targeted {
+            Reason::Default
+        } else {
+            Reason::Static
+        };
+        Decision::plain(f.default, reason)
+    }
+
+    fn step_matches(&self, step: &Step, ctx: &Context) -> bool {
+        let segment_ok = match step.segment {
+            Some(s) => self
+                .segments
+                .get(s)
+                .is_some_and(|conds| conds.iter().all(|c| c.matches(ctx))),
+            None => true,
+        };
+        segment_ok && step.conds.iter().all(|c| c.matches(ctx))
+    }
+}
+
+/// The current stage: the last one that has started, if any.
+pub(crate) fn current_stage(plan: &Plan, now: Timestamp) -> (Option<usize>, u32) {
+    let started = plan.stages.partition_point(|(at, _)| *at <= now);
+    match started.checked_sub(1) {
+        Some(i) => (Some(i), plan.stages.get(i).map_or(0, |(_, p)| *p)),
+        None => (None, 0),
+    }
+}
+
+fn rollout<'a>(plan: &'a Plan, default: usize, ctx: &Context, now: Timestamp) -> Decision<'a> {
+    let (index, percent) = current_stage(plan, now);
+    let outside = Decision {
+        stage: Some((index, percent)),
+        ..Decision::plain(default, Reason::Default)
+    };
+    if percent == 0 {
+        return outside;
+    }
+    let mut digits = [0u8; 20];
+    let value: &[u8] = match ctx.get(&plan.by) {
+        Some(Attr::String(s)) => s.as_str().as_bytes(),
+        Some(Attr::Number(n)) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 => {
+            decimal(*n as i64, &mut digits)
+        }
+        _ => return outside,
+    };
+    let salt = plan.salt.as_bytes();
+    let variant = if bucket(salt, value, INCLUSION_SEED) < percent {
+        match &plan.pick {
+            Pick::One(v) => *v,
+            Pick::Split(split) => {
+                let b = bucket(salt, value, VARIANT_SEED);
+                split
+                    .iter()
+                    .find(|(upto, _)| b < *upto)
+                    .map_or(default, |(_, v)| *v)
+            }
+        }
+    } else {
+        default
+    };
+    Decision {
+        reason: Reason::Split,
+        variant,
+        ..outside
+    }
+}
+
+impl Serialize for Resolution<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("value", &self.value)?;
+        m.serialize_entry("variant", &self.variant)?;
+        m.serialize_entry("reason", &self.reason)?;
+        if let Some(e) = &self.error {
+            m.serialize_entry("error_code", &e.code())?;
+            m.serialize_entry("error_message", &e.to_string())?;
+        }
+        if let Some(rule) = self.rule {
+            m.serialize_entry("rule", rule)?;
+        }
+        if let Some(stage) = self.stage {
+            m.serialize_entry("stage", &stage)?;
+        }
+        if let Some(percent) = self.percent {
+            m.serialize_entry("percent", &percent)?;
+        }
+        if let Some(def) = self.flag {
+            m.serialize_entry("metadata", &Metadata(def))?;
+        }
+        m.end()
+    }
+}
+
+/// The metadata a resolution carries: what someone on call needs.
+struct Metadata<'a>(&'a FlagDef);
+
+impl Serialize for Metadata<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let d = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("type", &d.kind)?;
+        for (k, v) in [
+            ("description", &d.description),
+            ("owner", &d.owner),
+            ("runbook", &d.runbook),
+        ] {
+            if let Some(v) = v {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.serialize_entry("hotfix", &d.hotfix)?;
+        let steps: &[String] = d.rollback.as_ref().map_or(&[], |r| &r.steps);
+        m.serialize_entry("rollback_steps", steps)?;
+        m.end()
+    }
+}

@@ -1,0 +1,116 @@
+//! An immutable, compiled set of flags for one environment: what the edge,
+//! the browser and the CLI evaluate.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::compile::{self, Flag, Origins};
+use crate::condition::Cond;
+use crate::error::ReleaseError;
+use crate::model::{FlagDef, ReleaseInfo, Segment};
+
+/// xxh3 as a `HashMap` hasher: flag keys are looked up on every evaluation,
+/// and SipHash's DoS resistance buys nothing for keys from a signed snapshot.
+#[derive(Default)]
+pub struct Xxh3Hasher(xxhash_rust::xxh3::Xxh3Default);
+
+impl Hasher for Xxh3Hasher {
+    fn finish(&self) -> u64 {
+        self.0.digest()
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Xxh3Hasher>>;
+
+/// The flag definitions of one environment, overrides applied: the content a
+/// signed snapshot carries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Definitions {
+    pub release: ReleaseInfo,
+    pub environment: String,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub segments: IndexMap<String, Segment>,
+    pub flags: IndexMap<String, FlagDef>,
+}
+
+/// Compiled flags, ready to evaluate. Cheap to share, never mutated.
+pub struct Snapshot {
+    pub(crate) defs: Definitions,
+    pub(crate) flags: Vec<Flag>,
+    pub(crate) segments: Vec<Vec<Cond>>,
+    pub(crate) index: FastMap<Box<str>, usize>,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("release", &self.defs.release.name)
+            .field("environment", &self.defs.environment)
+            .field("flags", &self.defs.flags.len())
+            .finish()
+    }
+}
+
+impl Snapshot {
+    /// Validates and compiles definitions.
+    pub fn compile(defs: Definitions) -> Result<Snapshot, ReleaseError> {
+        let origins: Vec<Origins> = defs.flags.keys().map(|k| Origins::plain(k)).collect();
+        Snapshot::compile_with(defs, &origins)
+    }
+
+    pub(crate) fn compile_with(
+        defs: Definitions,
+        origins: &[Origins],
+    ) -> Result<Snapshot, ReleaseError> {
+        let segments = compile::segments(&defs.segments)?;
+        let mut flags = Vec::with_capacity(defs.flags.len());
+        for ((key, def), origin) in defs.flags.iter().zip(origins) {
+            flags.push(compile::flag(key, def, &defs, origin)?);
+        }
+        let keys: Vec<&str> = defs.flags.keys().map(String::as_str).collect();
+        compile::check_cycles(&flags, &keys)?;
+        let index = compile::index(&keys);
+        Ok(Snapshot {
+            defs,
+            flags,
+            segments,
+            index,
+        })
+    }
+
+    /// The definitions this snapshot was compiled from.
+    pub fn definitions(&self) -> &Definitions {
+        &self.defs
+    }
+
+    /// The environment the snapshot is for.
+    pub fn environment(&self) -> &str {
+        &self.defs.environment
+    }
+
+    /// The flag keys, in the order of the release file.
+    pub fn flag_keys(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.defs.flags.keys().map(String::as_str)
+    }
+
+    /// A flag's definition by key.
+    pub fn flag(&self, key: &str) -> Option<&FlagDef> {
+        self.defs.flags.get(key)
+    }
+
+    /// A flag's position, for evaluating the same flag many times without a lookup.
+    pub fn flag_id(&self, key: &str) -> Option<FlagId> {
+        self.index.get(key).map(|i| FlagId(*i))
+    }
+}
+
+/// A flag's position in one snapshot (see [`Snapshot::flag_id`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlagId(pub(crate) usize);

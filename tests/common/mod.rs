@@ -1,0 +1,115 @@
+//! Replays `tests/vectors/*.json`: the one suite every runtime runs.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+
+use edgeflag::{Context, ReleaseFile, Snapshot, Timestamp};
+use serde_json::{Value, json};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn season0() -> ReleaseFile {
+    let src = std::fs::read_to_string(root().join("examples/season0.toml")).unwrap();
+    ReleaseFile::from_toml(&src).unwrap()
+}
+
+pub fn at(s: &str) -> Timestamp {
+    Timestamp::parse(s).unwrap_or_else(|| panic!("bad time {s}"))
+}
+
+/// Every vector file, sorted, with its parsed JSON.
+pub fn vector_files() -> Vec<(PathBuf, Value)> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join("tests/vectors"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let v = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p, v)
+        })
+        .collect()
+}
+
+pub fn release_of(file: &Path, v: &Value) -> ReleaseFile {
+    if let Some(rel) = v.get("release_file").and_then(Value::as_str) {
+        let src = std::fs::read_to_string(root().join(rel)).unwrap();
+        return ReleaseFile::from_toml(&src).unwrap();
+    }
+    let release: ReleaseFile = serde_json::from_value(v["release"].clone())
+        .unwrap_or_else(|e| panic!("{}: release: {e}", file.display()));
+    release
+        .validate()
+        .unwrap_or_else(|e| panic!("{}: release: {e}", file.display()));
+    release
+}
+
+/// The JSON detail of one case, as every runtime reports it.
+pub fn run_case(snap: &Snapshot, case: &Value) -> Value {
+    let key = case["flag"].as_str().unwrap();
+    let ctx = Context::from_json(case.get("context").unwrap_or(&json!({}))).unwrap();
+    let now = at(case["at"].as_str().unwrap());
+    let default = case.get("default").cloned().unwrap_or(Value::Null);
+    let (value, detail) = match case.get("type").and_then(Value::as_str) {
+        None | Some("any") => {
+            let d = snap.evaluate(key, &ctx, now);
+            (
+                d.value.cloned().unwrap_or(default),
+                serde_json::to_value(&d).unwrap(),
+            )
+        }
+        Some("boolean") => {
+            let t = snap.bool_value(key, &ctx, now, default.as_bool().unwrap());
+            (json!(t.value), serde_json::to_value(&t.detail).unwrap())
+        }
+        Some("string") => {
+            let t = snap.string_value(key, &ctx, now, default.as_str().unwrap());
+            (json!(t.value), serde_json::to_value(&t.detail).unwrap())
+        }
+        Some("number") => {
+            let t = snap.number_value(key, &ctx, now, default.as_f64().unwrap());
+            (json!(t.value), serde_json::to_value(&t.detail).unwrap())
+        }
+        Some("json") => {
+            let t = snap.json_value(key, &ctx, now, default);
+            (t.value.clone(), serde_json::to_value(&t.detail).unwrap())
+        }
+        Some(other) => panic!("unknown type {other}"),
+    };
+    let mut detail = detail;
+    detail["value"] = value;
+    detail
+}
+
+/// Equality where 5 and 5.0 are the same number, as in JSON itself.
+pub fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// The mismatches between a case's expectation and the actual detail.
+pub fn mismatches(expected: &Value, actual: &Value) -> Vec<String> {
+    expected
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter_map(|(k, want)| {
+            let got = actual.get(k).unwrap_or(&Value::Null);
+            (!same(want, got)).then(|| format!("{k}: expected {want}, got {got}"))
+        })
+        .collect()
+}

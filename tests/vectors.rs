@@ -1,0 +1,65 @@
+//! The shared vectors, natively. A failure names every failing case.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::collections::HashSet;
+
+use edgeflag::{INCLUSION_SEED, VARIANT_SEED, bucket};
+use serde_json::Value;
+
+#[test]
+fn every_vector_case_passes() {
+    let mut failures = Vec::new();
+    let mut names = HashSet::new();
+    let mut count = 0;
+    for (path, file) in common::vector_files() {
+        let file_name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if let Some(buckets) = file.get("buckets") {
+            for b in buckets.as_array().unwrap() {
+                count += 1;
+                let (salt, value) = (b["salt"].as_str().unwrap(), b["value"].as_str().unwrap());
+                let got = (
+                    bucket(salt.as_bytes(), value.as_bytes(), INCLUSION_SEED),
+                    bucket(salt.as_bytes(), value.as_bytes(), VARIANT_SEED),
+                );
+                let want = (
+                    b["inclusion"].as_u64().unwrap() as u32,
+                    b["variant"].as_u64().unwrap() as u32,
+                );
+                if got != want {
+                    failures.push(format!(
+                        "{file_name}: bucket {salt:?}/{value:?}: expected {want:?}, got {got:?}"
+                    ));
+                }
+            }
+            continue;
+        }
+        let release = common::release_of(&path, &file);
+        let env = file
+            .get("environment")
+            .and_then(Value::as_str)
+            .unwrap_or("production");
+        let snap = release.compile(env).unwrap();
+        for case in file["cases"].as_array().unwrap() {
+            count += 1;
+            let name = case["name"].as_str().unwrap().to_owned();
+            assert!(names.insert(name.clone()), "duplicate case name {name}");
+            let actual = common::run_case(&snap, case);
+            let problems = common::mismatches(&case["expected"], &actual);
+            if !problems.is_empty() {
+                failures.push(format!("{file_name}: {name}: {}", problems.join("; ")));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        count >= 300,
+        "only {count} vector cases; the suite promises at least 300"
+    );
+}
