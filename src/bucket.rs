@@ -30,16 +30,16 @@ pub fn to_bucket(hash: u64) -> u32 {
 /// prefixes keep `("ab", "c")` and `("a", "bc")` apart.
 #[inline]
 pub fn bucket(salt: &[u8], value: &[u8], seed: u64) -> u32 {
-    const STACK: usize = 256;
+    // Zeroing a stack buffer costs time on every evaluation: keep it small,
+    // since salts and keys are short, and fall back to the heap beyond.
+    const STACK: usize = 64;
     let total = 8 + salt.len() + value.len();
     let hash = if total <= STACK {
         let mut buf = [0u8; STACK];
         let n = frame_into(&mut buf, salt, value);
         xxh3_64_with_seed(buf.get(..n).unwrap_or_default(), seed)
     } else {
-        let mut buf = vec![0u8; total];
-        let n = frame_into(&mut buf, salt, value);
-        xxh3_64_with_seed(buf.get(..n).unwrap_or_default(), seed)
+        xxh3_64_with_seed(&frame(salt, value), seed)
     };
     to_bucket(hash)
 }

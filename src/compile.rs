@@ -197,12 +197,14 @@ pub(crate) fn flag(
     };
     let default = match (&def.default, def.kind) {
         (Some(d), _) => names.find(d, at.key("default"))?,
-        (None, FlagType::Boolean) => names.find("off", at.key("default"))?,
+        (None, FlagType::Boolean) if def.variants.is_none() => {
+            names.find("off", at.key("default"))?
+        }
         (None, _) => {
             return Err(ReleaseError::Missing {
                 at: at.clone(),
                 field: "default",
-                why: "non-boolean flags name their default variant",
+                why: "only a boolean flag with the implicit `on`/`off` variants defaults to `off`",
             });
         }
     };
@@ -275,10 +277,11 @@ pub(crate) fn flag(
             since: time(&r.since, &at.key("since"))?,
         });
     }
+    let implicit_on = def.kind == FlagType::Boolean && def.variants.is_none();
     let rollout = def
         .rollout
         .as_ref()
-        .map(|r| plan(key, def.kind, r, &names, &origins.rollout.key("rollout")))
+        .map(|r| plan(key, implicit_on, r, &names, &origins.rollout.key("rollout")))
         .transpose()?;
     if !def.env.is_empty() {
         return Err(ReleaseError::Conflict {
@@ -310,13 +313,14 @@ fn step_name(
     before: &[Step],
     at: &Loc,
 ) -> Result<Box<str>, ReleaseError> {
-    let name: Box<str> = match name {
-        Some(n) => n.as_str().into(),
-        None => format!("{kind} {}", i + 1).into(),
+    let (name, name_at): (Box<str>, Loc) = match name {
+        Some(n) => (n.as_str().into(), at.key("name")),
+        // An unnamed step is called "rule N"; a clash is reported on the step.
+        None => (format!("{kind} {}", i + 1).into(), at.clone()),
     };
     if before.iter().any(|s| s.name == name) {
         return Err(ReleaseError::DuplicateName {
-            at: at.key("name"),
+            at: name_at,
             name: name.into(),
         });
     }
@@ -340,7 +344,7 @@ fn step_conditions(
 
 fn plan(
     key: &str,
-    kind: FlagType,
+    implicit_on: bool,
     r: &Rollout,
     names: &Variants,
     at: &Loc,
@@ -353,9 +357,7 @@ fn plan(
             });
         }
         (Some(v), None) => Pick::One(names.find(v, at.key("variant"))?),
-        (None, None) if kind == FlagType::Boolean => {
-            Pick::One(names.find("on", at.key("variant"))?)
-        }
+        (None, None) if implicit_on => Pick::One(names.find("on", at.key("variant"))?),
         (None, None) => {
             return Err(ReleaseError::Missing {
                 at: at.clone(),
@@ -366,18 +368,17 @@ fn plan(
         (None, Some(weights)) => {
             let mut upto = 0u32;
             let mut split = Vec::with_capacity(weights.len());
-            let mut sum = 0.0;
             for (name, w) in weights {
                 let wat = at.key("weights").key(name);
                 let v = names.find(name, wat.clone())?;
                 upto += thousandths(*w, &wat)?;
-                sum += w;
                 split.push((upto, v));
             }
             if upto != BUCKETS {
                 return Err(ReleaseError::WeightsSum {
                     at: at.key("weights"),
-                    sum,
+                    // From whole thousandths, so 33.3 x 3 reads 99.9, not float noise.
+                    sum: f64::from(upto) / 1000.0,
                 });
             }
             Pick::Split(split)

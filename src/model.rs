@@ -210,6 +210,7 @@ pub struct PartialRollback {
     #[serde(rename = "match", default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
     pub serve: String,
+    #[serde(deserialize_with = "time_text")]
     pub since: String,
 }
 
@@ -236,6 +237,7 @@ pub struct Rollout {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stage {
+    #[serde(deserialize_with = "time_text")]
     pub at: String,
     pub percent: f64,
 }
@@ -287,4 +289,26 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> 
         Value::Array(items) => items,
         single => vec![single],
     })
+}
+
+/// A time as text: a string, or a TOML datetime written without quotes
+/// (`at = 2026-12-01T16:00:00Z`), which TOML hands over as a one-entry map.
+fn time_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct TimeText;
+    impl<'de> serde::de::Visitor<'de> for TimeText {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an rfc 3339 time such as \"2026-12-01T16:00:00Z\"")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<String, E> {
+            Ok(s.to_owned())
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<String, A::Error> {
+            match map.next_entry::<String, String>()? {
+                Some((_, text)) if map.next_key::<String>()?.is_none() => Ok(text),
+                _ => Err(serde::de::Error::custom("expected an rfc 3339 time")),
+            }
+        }
+    }
+    d.deserialize_any(TimeText)
 }

@@ -10,6 +10,22 @@ impl ReleaseFile {
     /// compiles, with the TOML line of the first problem.
     #[cfg(feature = "toml")]
     pub fn from_toml(src: &str) -> Result<ReleaseFile, ReleaseError> {
+        // The schema first: a newer file's new fields must not read as typos.
+        #[derive(serde::Deserialize)]
+        struct Schema {
+            schema: Option<u32>,
+        }
+        if let Ok(Schema {
+            schema: Some(found),
+        }) = toml::from_str::<Schema>(src)
+        {
+            if found != RELEASE_SCHEMA {
+                return Err(ReleaseError::UnsupportedSchema {
+                    found,
+                    supported: RELEASE_SCHEMA,
+                });
+            }
+        }
         let file: ReleaseFile = toml::from_str(src).map_err(|e| ReleaseError::Syntax {
             message: e.message().trim_end().to_owned(),
             line: e.span().map(|s| crate::lines::line_of(src, s.start)),
@@ -18,7 +34,8 @@ impl ReleaseFile {
         Ok(file)
     }
 
-    /// Checks the schema and that the base plan and every environment compile.
+    /// Checks the schema, the checklist thresholds, and that the base plan
+    /// and every environment compile.
     pub fn validate(&self) -> Result<(), ReleaseError> {
         if self.schema != RELEASE_SCHEMA {
             return Err(ReleaseError::UnsupportedSchema {
@@ -26,6 +43,23 @@ impl ReleaseFile {
                 supported: RELEASE_SCHEMA,
             });
         }
+        if let Some(c) = &self.checklist {
+            let at = Loc::root().key("checklist");
+            if let Some(p) = c.max_first_stage_percent {
+                crate::compile::thousandths(p, &at.key("max_first_stage_percent"))?;
+            }
+            if let Some(d) = &c.min_stage_soak {
+                if crate::time::parse_duration(d).is_none() {
+                    return Err(ReleaseError::BadDuration {
+                        at: at.key("min_stage_soak"),
+                        value: d.clone(),
+                    });
+                }
+            }
+        }
+        // The base plan on its own: an environment without overrides gets it.
+        let (base, origins) = self.resolve(None)?;
+        Snapshot::compile_with(base, &origins)?;
         for env in self.environment_names() {
             self.compile(&env)?;
         }
@@ -50,17 +84,18 @@ impl ReleaseFile {
 
     /// The definitions of one environment: each override replaces its field.
     pub fn for_environment(&self, env: &str) -> Result<Definitions, ReleaseError> {
-        Ok(self.resolve(env)?.0)
+        Ok(self.resolve(Some(env))?.0)
     }
 
     /// Compiles the snapshot of one environment.
     pub fn compile(&self, env: &str) -> Result<Snapshot, ReleaseError> {
-        let (defs, origins) = self.resolve(env)?;
+        let (defs, origins) = self.resolve(Some(env))?;
         Snapshot::compile_with(defs, &origins)
     }
 
-    fn resolve(&self, env: &str) -> Result<(Definitions, Vec<Origins>), ReleaseError> {
-        if let Some(declared) = &self.release.environments {
+    /// `None` resolves the base plan, with no environment's overrides.
+    fn resolve(&self, env: Option<&str>) -> Result<(Definitions, Vec<Origins>), ReleaseError> {
+        if let (Some(declared), Some(env)) = (&self.release.environments, env) {
             let list = declared.join(", ");
             if !declared.iter().any(|d| d == env) {
                 return Err(ReleaseError::UnknownEnvironment {
@@ -85,8 +120,8 @@ impl ReleaseFile {
             let mut resolved = def.clone();
             resolved.env.clear();
             let mut origin = Origins::plain(key);
-            if let Some(o) = def.env.get(env) {
-                let at = origin.base.key("env").key(env);
+            if let Some(o) = env.and_then(|e| def.env.get(e)) {
+                let at = origin.base.key("env").key(env.unwrap_or_default());
                 if let Some(v) = o.enabled {
                     resolved.enabled = Some(v);
                     origin.enabled = at.clone();
@@ -109,7 +144,7 @@ impl ReleaseFile {
         }
         let defs = Definitions {
             release: self.release.clone(),
-            environment: env.to_owned(),
+            environment: env.unwrap_or_default().to_owned(),
             segments: self.segments.clone(),
             flags,
         };

@@ -12,21 +12,50 @@ use crate::condition::Cond;
 use crate::error::ReleaseError;
 use crate::model::{FlagDef, ReleaseInfo, Segment};
 
-/// xxh3 as a `HashMap` hasher: flag keys are looked up on every evaluation,
-/// and SipHash's DoS resistance buys nothing for keys from a signed snapshot.
+/// A multiply-rotate hasher (the Fx hash of rustc) for lookups by flag key and
+/// targeting key on every evaluation. SipHash's flooding resistance buys
+/// nothing here: the keys come from a signed snapshot.
 #[derive(Default)]
-pub struct Xxh3Hasher(xxhash_rust::xxh3::Xxh3Default);
+pub struct KeyHasher(u64);
 
-impl Hasher for Xxh3Hasher {
-    fn finish(&self) -> u64 {
-        self.0.digest()
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
+impl KeyHasher {
+    #[inline]
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 
-pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Xxh3Hasher>>;
+impl Hasher for KeyHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.mix(u64::from_le_bytes(w));
+        }
+        let mut w = [0u8; 8];
+        let rest = chunks.remainder();
+        if let Some(dst) = w.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        self.mix(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.mix(u64::from(i));
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.mix(i as u64);
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
 
 /// The flag definitions of one environment, overrides applied: the content a
 /// signed snapshot carries.

@@ -1,5 +1,10 @@
 //! The rollout promises of docs/bucketing.md, as properties over many users.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use edgeflag::{BUCKETS, Context, INCLUSION_SEED, ReleaseFile, Snapshot, Timestamp, bucket};
 use proptest::prelude::*;
