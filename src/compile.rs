@@ -50,24 +50,20 @@ pub(crate) enum Pick {
     Split(Vec<(u32, usize)>),
 }
 
-/// Where each overridable part of a flag came from, for error messages.
-pub(crate) struct Origins {
-    pub(crate) base: Loc,
-    pub(crate) enabled: Loc,
-    pub(crate) targets: Loc,
-    pub(crate) rules: Loc,
-    pub(crate) rollout: Loc,
+/// Where each overridable part of a flag came from, for error messages:
+/// `Some(env)` when that environment's override replaced it.
+#[derive(Default)]
+pub(crate) struct Origins<'a> {
+    pub(crate) targets: Option<&'a str>,
+    pub(crate) rules: Option<&'a str>,
+    pub(crate) rollout: Option<&'a str>,
 }
 
-impl Origins {
-    pub(crate) fn plain(key: &str) -> Self {
-        let base = Loc::root().key("flags").key(key);
-        Origins {
-            enabled: base.clone(),
-            targets: base.clone(),
-            rules: base.clone(),
-            rollout: base.clone(),
-            base,
+impl Origins<'_> {
+    fn at(base: &Loc, env: Option<&str>) -> Loc {
+        match env {
+            Some(e) => base.key("env").key(e),
+            None => base.clone(),
         }
     }
 }
@@ -97,10 +93,10 @@ fn conditions(conds: &[Condition], at: &Loc) -> Result<Vec<Cond>, ReleaseError> 
 }
 
 /// Percent as thousandths, rejecting values outside [0, 100] or finer than 0.001%.
-pub(crate) fn thousandths(percent: f64, at: &Loc) -> Result<u32, ReleaseError> {
+pub(crate) fn thousandths(percent: f64, at: impl FnOnce() -> Loc) -> Result<u32, ReleaseError> {
     if !percent.is_finite() || !(0.0..=100.0).contains(&percent) {
         return Err(ReleaseError::PercentOutOfRange {
-            at: at.clone(),
+            at: at(),
             percent,
         });
     }
@@ -108,7 +104,7 @@ pub(crate) fn thousandths(percent: f64, at: &Loc) -> Result<u32, ReleaseError> {
     let rounded = scaled.round();
     if (scaled - rounded).abs() > 1e-6 {
         return Err(ReleaseError::PercentTooPrecise {
-            at: at.clone(),
+            at: at(),
             percent,
         });
     }
@@ -116,9 +112,9 @@ pub(crate) fn thousandths(percent: f64, at: &Loc) -> Result<u32, ReleaseError> {
     Ok(rounded as u32)
 }
 
-pub(crate) fn time(value: &str, at: &Loc) -> Result<Timestamp, ReleaseError> {
+pub(crate) fn time(value: &str, at: impl FnOnce() -> Loc) -> Result<Timestamp, ReleaseError> {
     Timestamp::parse(value).ok_or_else(|| ReleaseError::BadTime {
-        at: at.clone(),
+        at: at(),
         value: value.to_owned(),
     })
 }
@@ -128,12 +124,14 @@ struct Variants<'a> {
 }
 
 impl Variants<'_> {
-    fn find(&self, name: &str, at: Loc) -> Result<usize, ReleaseError> {
+    /// `at` is only built on error: locations allocate, and compiling a
+    /// large snapshot must not pay for paths it never reports.
+    fn find(&self, name: &str, at: impl FnOnce() -> Loc) -> Result<usize, ReleaseError> {
         self.names
             .iter()
             .position(|n| *n == name)
             .ok_or_else(|| ReleaseError::UnknownVariant {
-                at,
+                at: at(),
                 variant: name.to_owned(),
                 known: self
                     .names
@@ -190,15 +188,15 @@ pub(crate) fn flag(
     defs: &Definitions,
     origins: &Origins,
 ) -> Result<Flag, ReleaseError> {
-    let at = &origins.base;
+    let at = &Loc::root().key("flags").key(key);
     let variants = variant_values(def, at)?;
     let names = Variants {
         names: variants.iter().map(|(n, _)| &**n).collect(),
     };
     let default = match (&def.default, def.kind) {
-        (Some(d), _) => names.find(d, at.key("default"))?,
+        (Some(d), _) => names.find(d, || at.key("default"))?,
         (None, FlagType::Boolean) if def.variants.is_none() => {
-            names.find("off", at.key("default"))?
+            names.find("off", || at.key("default"))?
         }
         (None, _) => {
             return Err(ReleaseError::Missing {
@@ -209,7 +207,7 @@ pub(crate) fn flag(
         }
     };
     let rollback = match def.rollback.as_ref().and_then(|r| r.variant.as_ref()) {
-        Some(v) => names.find(v, at.key("rollback").key("variant"))?,
+        Some(v) => names.find(v, || at.key("rollback").key("variant"))?,
         None => default,
     };
     let mut prerequisites = Vec::with_capacity(def.prerequisites.len());
@@ -225,13 +223,13 @@ pub(crate) fn flag(
         let wanted = Variants {
             names: other_variants.iter().map(|(n, _)| &**n).collect(),
         }
-        .find(&p.variant, pat.key("variant"))?;
+        .find(&p.variant, || pat.key("variant"))?;
         prerequisites.push((idx, wanted));
     }
     let mut targets = FastMap::default();
-    let tat = origins.targets.key("targets");
+    let tat = Origins::at(at, origins.targets).key("targets");
     for (variant, keys) in &def.targets {
-        let v = names.find(variant, tat.key(variant))?;
+        let v = names.find(variant, || tat.key(variant))?;
         for (i, k) in keys.iter().enumerate() {
             if targets.insert(k.as_str().into(), v).is_some() {
                 return Err(ReleaseError::DuplicateName {
@@ -254,14 +252,14 @@ pub(crate) fn flag(
             .transpose()
     };
     let mut rules = Vec::with_capacity(def.rules.len());
-    let rat = origins.rules.key("rules");
+    let rat = Origins::at(at, origins.rules).key("rules");
     for (i, r) in def.rules.iter().enumerate() {
         let at = rat.index(i);
         rules.push(Step {
             name: step_name(&r.name, "rule", i, &rules, &at)?,
             segment: seg(&r.segment, at.key("segment"))?,
             conds: step_conditions(r.segment.is_some(), &r.conditions, &at)?,
-            serve: names.find(&r.serve, at.key("serve"))?,
+            serve: names.find(&r.serve, || at.key("serve"))?,
             since: Timestamp::MIN,
         });
     }
@@ -273,15 +271,15 @@ pub(crate) fn flag(
             name: step_name(&r.name, "rollback", i, &rollbacks, &at)?,
             segment: seg(&r.segment, at.key("segment"))?,
             conds: step_conditions(r.segment.is_some(), &r.conditions, &at)?,
-            serve: names.find(&r.serve, at.key("serve"))?,
-            since: time(&r.since, &at.key("since"))?,
+            serve: names.find(&r.serve, || at.key("serve"))?,
+            since: time(&r.since, || at.key("since"))?,
         });
     }
     let implicit_on = def.kind == FlagType::Boolean && def.variants.is_none();
     let rollout = def
         .rollout
         .as_ref()
-        .map(|r| plan(key, implicit_on, r, &names, &origins.rollout.key("rollout")))
+        .map(|r| plan(key, implicit_on, r, &names, &Origins::at(at, origins.rollout).key("rollout")))
         .transpose()?;
     if !def.env.is_empty() {
         return Err(ReleaseError::Conflict {
@@ -356,8 +354,8 @@ fn plan(
                 why: "a rollout serves either one `variant` or a split by `weights`, not both",
             });
         }
-        (Some(v), None) => Pick::One(names.find(v, at.key("variant"))?),
-        (None, None) if implicit_on => Pick::One(names.find("on", at.key("variant"))?),
+        (Some(v), None) => Pick::One(names.find(v, || at.key("variant"))?),
+        (None, None) if implicit_on => Pick::One(names.find("on", || at.key("variant"))?),
         (None, None) => {
             return Err(ReleaseError::Missing {
                 at: at.clone(),
@@ -369,9 +367,9 @@ fn plan(
             let mut upto = 0u32;
             let mut split = Vec::with_capacity(weights.len());
             for (name, w) in weights {
-                let wat = at.key("weights").key(name);
-                let v = names.find(name, wat.clone())?;
-                upto += thousandths(*w, &wat)?;
+                let wat = || at.key("weights").key(name);
+                let v = names.find(name, wat)?;
+                upto += thousandths(*w, wat)?;
                 split.push((upto, v));
             }
             if upto != BUCKETS {
@@ -391,7 +389,7 @@ fn plan(
                 why: "a rollout has either a constant `percent` or `stages`, not both",
             });
         }
-        (Some(p), true) => vec![(Timestamp::MIN, thousandths(p, &at.key("percent"))?)],
+        (Some(p), true) => vec![(Timestamp::MIN, thousandths(p, || at.key("percent"))?)],
         (None, true) => {
             return Err(ReleaseError::Missing {
                 at: at.clone(),
@@ -403,11 +401,11 @@ fn plan(
             let mut out: Vec<(Timestamp, u32)> = Vec::with_capacity(r.stages.len());
             for (i, s) in r.stages.iter().enumerate() {
                 let sat = at.key("stages").index(i);
-                let t = time(&s.at, &sat.key("at"))?;
+                let t = time(&s.at, || sat.key("at"))?;
                 if out.last().is_some_and(|(prev, _)| *prev >= t) {
                     return Err(ReleaseError::StagesNotIncreasing { at: sat, index: i });
                 }
-                out.push((t, thousandths(s.percent, &sat.key("percent"))?));
+                out.push((t, thousandths(s.percent, || sat.key("percent"))?));
             }
             out
         }

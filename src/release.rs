@@ -46,7 +46,7 @@ impl ReleaseFile {
         if let Some(c) = &self.checklist {
             let at = Loc::root().key("checklist");
             if let Some(p) = c.max_first_stage_percent {
-                crate::compile::thousandths(p, &at.key("max_first_stage_percent"))?;
+                crate::compile::thousandths(p, || at.key("max_first_stage_percent"))?;
             }
             if let Some(d) = &c.min_stage_soak {
                 if crate::time::parse_duration(d).is_none() {
@@ -94,7 +94,7 @@ impl ReleaseFile {
     }
 
     /// `None` resolves the base plan, with no environment's overrides.
-    fn resolve(&self, env: Option<&str>) -> Result<(Definitions, Vec<Origins>), ReleaseError> {
+    fn resolve(&self, env: Option<&str>) -> Result<(Definitions, Vec<Origins<'_>>), ReleaseError> {
         if let (Some(declared), Some(env)) = (&self.release.environments, env) {
             let list = declared.join(", ");
             if !declared.iter().any(|d| d == env) {
@@ -119,24 +119,22 @@ impl ReleaseFile {
         for (key, def) in &self.flags {
             let mut resolved = def.clone();
             resolved.env.clear();
-            let mut origin = Origins::plain(key);
-            if let Some(o) = env.and_then(|e| def.env.get(e)) {
-                let at = origin.base.key("env").key(env.unwrap_or_default());
+            let mut origin = Origins::default();
+            if let Some((name, o)) = env.and_then(|e| def.env.get_key_value(e)) {
                 if let Some(v) = o.enabled {
                     resolved.enabled = Some(v);
-                    origin.enabled = at.clone();
                 }
                 if let Some(v) = &o.targets {
                     resolved.targets = v.clone();
-                    origin.targets = at.clone();
+                    origin.targets = Some(name);
                 }
                 if let Some(v) = &o.rules {
                     resolved.rules = v.clone();
-                    origin.rules = at.clone();
+                    origin.rules = Some(name);
                 }
                 if let Some(v) = &o.rollout {
                     resolved.rollout = Some(v.clone());
-                    origin.rollout = at;
+                    origin.rollout = Some(name);
                 }
             }
             flags.insert(key.clone(), resolved);

@@ -90,7 +90,7 @@ impl std::fmt::Debug for Snapshot {
 impl Snapshot {
     /// Validates and compiles definitions.
     pub fn compile(defs: Definitions) -> Result<Snapshot, ReleaseError> {
-        let origins: Vec<Origins> = defs.flags.keys().map(|k| Origins::plain(k)).collect();
+        let origins: Vec<Origins> = defs.flags.keys().map(|_| Origins::default()).collect();
         Snapshot::compile_with(defs, &origins)
     }
 
