@@ -95,18 +95,12 @@ fn conditions(conds: &[Condition], at: &Loc) -> Result<Vec<Cond>, ReleaseError> 
 /// Percent as thousandths, rejecting values outside [0, 100] or finer than 0.001%.
 pub(crate) fn thousandths(percent: f64, at: impl FnOnce() -> Loc) -> Result<u32, ReleaseError> {
     if !percent.is_finite() || !(0.0..=100.0).contains(&percent) {
-        return Err(ReleaseError::PercentOutOfRange {
-            at: at(),
-            percent,
-        });
+        return Err(ReleaseError::PercentOutOfRange { at: at(), percent });
     }
     let scaled = percent * 1000.0;
     let rounded = scaled.round();
     if (scaled - rounded).abs() > 1e-6 {
-        return Err(ReleaseError::PercentTooPrecise {
-            at: at(),
-            percent,
-        });
+        return Err(ReleaseError::PercentTooPrecise { at: at(), percent });
     }
     // In [0, 100_000] after the range check above.
     Ok(rounded as u32)
@@ -279,7 +273,15 @@ pub(crate) fn flag(
     let rollout = def
         .rollout
         .as_ref()
-        .map(|r| plan(key, implicit_on, r, &names, &Origins::at(at, origins.rollout).key("rollout")))
+        .map(|r| {
+            plan(
+                key,
+                implicit_on,
+                r,
+                &names,
+                &Origins::at(at, origins.rollout).key("rollout"),
+            )
+        })
         .transpose()?;
     if !def.env.is_empty() {
         return Err(ReleaseError::Conflict {
