@@ -14,10 +14,10 @@ step "format"
 cargo fmt --all -- --check
 
 step "lints"
-cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "rust tests (unit, vectors, properties, season0, release errors, doc examples)"
-cargo test --locked
+step "rust tests: core (unit, vectors, properties, season0, release errors, checklist, snapshots) and the cli"
+cargo test --workspace --locked
 
 step "bucketing vectors against the independent reference implementation"
 python3 tools/reference_bucketing.py --check

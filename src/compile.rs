@@ -13,6 +13,10 @@ use crate::model::{Condition, FlagDef, FlagType, Rollout, Segment};
 use crate::snapshot::{Definitions, FastMap};
 use crate::time::Timestamp;
 
+/// A location built only when an error needs it: paths allocate, and a
+/// large snapshot must not pay for locations it never reports.
+pub(crate) type At<'a> = &'a dyn Fn() -> Loc;
+
 pub(crate) struct Flag {
     pub(crate) variants: Vec<(Box<str>, Value)>,
     pub(crate) default: usize,
@@ -71,24 +75,24 @@ impl Origins<'_> {
 pub(crate) fn segments(segs: &IndexMap<String, Segment>) -> Result<Vec<Vec<Cond>>, ReleaseError> {
     segs.iter()
         .map(|(name, seg)| {
-            let at = Loc::root().key("segments").key(name);
+            let at = || Loc::root().key("segments").key(name);
             if seg.conditions.is_empty() {
                 return Err(ReleaseError::Missing {
-                    at,
+                    at: at(),
                     field: "match",
                     why: "a segment needs at least one condition",
                 });
             }
-            conditions(&seg.conditions, &at.key("match"))
+            conditions(&seg.conditions, &|| at().key("match"))
         })
         .collect()
 }
 
-fn conditions(conds: &[Condition], at: &Loc) -> Result<Vec<Cond>, ReleaseError> {
+fn conditions(conds: &[Condition], at: At) -> Result<Vec<Cond>, ReleaseError> {
     conds
         .iter()
         .enumerate()
-        .map(|(i, c)| condition::compile(c, &at.index(i)))
+        .map(|(i, c)| condition::compile(c, &|| at().index(i)))
         .collect()
 }
 
@@ -137,7 +141,7 @@ impl Variants<'_> {
     }
 }
 
-fn variant_values(def: &FlagDef, at: &Loc) -> Result<Vec<(Box<str>, Value)>, ReleaseError> {
+fn variant_values(def: &FlagDef, at: At) -> Result<Vec<(Box<str>, Value)>, ReleaseError> {
     let Some(declared) = &def.variants else {
         if def.kind == FlagType::Boolean {
             return Ok(vec![
@@ -146,14 +150,14 @@ fn variant_values(def: &FlagDef, at: &Loc) -> Result<Vec<(Box<str>, Value)>, Rel
             ]);
         }
         return Err(ReleaseError::Missing {
-            at: at.clone(),
+            at: at(),
             field: "variants",
             why: "only boolean flags have implicit variants",
         });
     };
     if declared.is_empty() {
         return Err(ReleaseError::Missing {
-            at: at.key("variants"),
+            at: at().key("variants"),
             field: "variants",
             why: "a flag needs at least one variant",
         });
@@ -165,7 +169,7 @@ fn variant_values(def: &FlagDef, at: &Loc) -> Result<Vec<(Box<str>, Value)>, Rel
                 Ok((name.as_str().into(), value.clone()))
             } else {
                 Err(ReleaseError::WrongValueType {
-                    at: at.key("variants").key(name),
+                    at: at().key("variants").key(name),
                     expected: def.kind.name(),
                     value: value.to_string(),
                 })
@@ -182,34 +186,34 @@ pub(crate) fn flag(
     defs: &Definitions,
     origins: &Origins,
 ) -> Result<Flag, ReleaseError> {
-    let at = &Loc::root().key("flags").key(key);
+    let at: At = &|| Loc::root().key("flags").key(key);
     let variants = variant_values(def, at)?;
     let names = Variants {
         names: variants.iter().map(|(n, _)| &**n).collect(),
     };
     let default = match (&def.default, def.kind) {
-        (Some(d), _) => names.find(d, || at.key("default"))?,
+        (Some(d), _) => names.find(d, || at().key("default"))?,
         (None, FlagType::Boolean) if def.variants.is_none() => {
-            names.find("off", || at.key("default"))?
+            names.find("off", || at().key("default"))?
         }
         (None, _) => {
             return Err(ReleaseError::Missing {
-                at: at.clone(),
+                at: at(),
                 field: "default",
                 why: "only a boolean flag with the implicit `on`/`off` variants defaults to `off`",
             });
         }
     };
     let rollback = match def.rollback.as_ref().and_then(|r| r.variant.as_ref()) {
-        Some(v) => names.find(v, || at.key("rollback").key("variant"))?,
+        Some(v) => names.find(v, || at().key("rollback").key("variant"))?,
         None => default,
     };
     let mut prerequisites = Vec::with_capacity(def.prerequisites.len());
     for (i, p) in def.prerequisites.iter().enumerate() {
-        let pat = at.key("prerequisites").index(i);
+        let pat = || at().key("prerequisites").index(i);
         let Some((idx, _, other)) = defs.flags.get_full(&p.flag) else {
             return Err(ReleaseError::UnknownFlag {
-                at: pat.key("flag"),
+                at: pat().key("flag"),
                 flag: p.flag.clone(),
             });
         };
@@ -217,56 +221,56 @@ pub(crate) fn flag(
         let wanted = Variants {
             names: other_variants.iter().map(|(n, _)| &**n).collect(),
         }
-        .find(&p.variant, || pat.key("variant"))?;
+        .find(&p.variant, || pat().key("variant"))?;
         prerequisites.push((idx, wanted));
     }
     let mut targets = FastMap::default();
-    let tat = Origins::at(at, origins.targets).key("targets");
+    let tat = || Origins::at(&at(), origins.targets).key("targets");
     for (variant, keys) in &def.targets {
-        let v = names.find(variant, || tat.key(variant))?;
+        let v = names.find(variant, || tat().key(variant))?;
         for (i, k) in keys.iter().enumerate() {
             if targets.insert(k.as_str().into(), v).is_some() {
                 return Err(ReleaseError::DuplicateName {
-                    at: tat.key(variant).index(i),
+                    at: tat().key(variant).index(i),
                     name: k.clone(),
                 });
             }
         }
     }
-    let seg = |name: &Option<String>, at: Loc| -> Result<Option<usize>, ReleaseError> {
+    let seg = |name: &Option<String>, at: At| -> Result<Option<usize>, ReleaseError> {
         name.as_ref()
             .map(|s| {
                 defs.segments
                     .get_index_of(s)
                     .ok_or_else(|| ReleaseError::UnknownSegment {
-                        at,
+                        at: at(),
                         segment: s.clone(),
                     })
             })
             .transpose()
     };
     let mut rules = Vec::with_capacity(def.rules.len());
-    let rat = Origins::at(at, origins.rules).key("rules");
+    let rat = || Origins::at(&at(), origins.rules).key("rules");
     for (i, r) in def.rules.iter().enumerate() {
-        let at = rat.index(i);
+        let at: At = &|| rat().index(i);
         rules.push(Step {
-            name: step_name(&r.name, "rule", i, &rules, &at)?,
-            segment: seg(&r.segment, at.key("segment"))?,
-            conds: step_conditions(r.segment.is_some(), &r.conditions, &at)?,
-            serve: names.find(&r.serve, || at.key("serve"))?,
+            name: step_name(&r.name, "rule", i, &rules, at)?,
+            segment: seg(&r.segment, &|| at().key("segment"))?,
+            conds: step_conditions(r.segment.is_some(), &r.conditions, at)?,
+            serve: names.find(&r.serve, || at().key("serve"))?,
             since: Timestamp::MIN,
         });
     }
     let mut rollbacks = Vec::with_capacity(def.rollbacks.len());
-    let bat = at.key("rollbacks");
+    let bat = || at().key("rollbacks");
     for (i, r) in def.rollbacks.iter().enumerate() {
-        let at = bat.index(i);
+        let at: At = &|| bat().index(i);
         rollbacks.push(Step {
-            name: step_name(&r.name, "rollback", i, &rollbacks, &at)?,
-            segment: seg(&r.segment, at.key("segment"))?,
-            conds: step_conditions(r.segment.is_some(), &r.conditions, &at)?,
-            serve: names.find(&r.serve, || at.key("serve"))?,
-            since: time(&r.since, || at.key("since"))?,
+            name: step_name(&r.name, "rollback", i, &rollbacks, at)?,
+            segment: seg(&r.segment, &|| at().key("segment"))?,
+            conds: step_conditions(r.segment.is_some(), &r.conditions, at)?,
+            serve: names.find(&r.serve, || at().key("serve"))?,
+            since: time(&r.since, || at().key("since"))?,
         });
     }
     let implicit_on = def.kind == FlagType::Boolean && def.variants.is_none();
@@ -274,18 +278,14 @@ pub(crate) fn flag(
         .rollout
         .as_ref()
         .map(|r| {
-            plan(
-                key,
-                implicit_on,
-                r,
-                &names,
-                &Origins::at(at, origins.rollout).key("rollout"),
-            )
+            plan(key, implicit_on, r, &names, &|| {
+                Origins::at(&at(), origins.rollout).key("rollout")
+            })
         })
         .transpose()?;
     if !def.env.is_empty() {
         return Err(ReleaseError::Conflict {
-            at: at.key("env"),
+            at: at().key("env"),
             why: "environment overrides are resolved before a snapshot is compiled",
         });
     }
@@ -311,14 +311,16 @@ fn step_name(
     kind: &str,
     i: usize,
     before: &[Step],
-    at: &Loc,
+    at: At,
 ) -> Result<Box<str>, ReleaseError> {
-    let (name, name_at): (Box<str>, Loc) = match name {
-        Some(n) => (n.as_str().into(), at.key("name")),
-        // An unnamed step is called "rule N"; a clash is reported on the step.
-        None => (format!("{kind} {}", i + 1).into(), at.clone()),
+    let given = name.is_some();
+    let name: Box<str> = match name {
+        Some(n) => n.as_str().into(),
+        None => format!("{kind} {}", i + 1).into(),
     };
     if before.iter().any(|s| s.name == name) {
+        // An unnamed step is called "rule N"; a clash is reported on the step.
+        let name_at = if given { at().key("name") } else { at() };
         return Err(ReleaseError::DuplicateName {
             at: name_at,
             name: name.into(),
@@ -330,16 +332,16 @@ fn step_name(
 fn step_conditions(
     has_segment: bool,
     conds: &[Condition],
-    at: &Loc,
+    at: At,
 ) -> Result<Vec<Cond>, ReleaseError> {
     if !has_segment && conds.is_empty() {
         return Err(ReleaseError::Missing {
-            at: at.clone(),
+            at: at(),
             field: "segment",
             why: "give a segment, conditions (`match`), or both",
         });
     }
-    conditions(conds, &at.key("match"))
+    conditions(conds, &|| at().key("match"))
 }
 
 fn plan(
@@ -347,20 +349,20 @@ fn plan(
     implicit_on: bool,
     r: &Rollout,
     names: &Variants,
-    at: &Loc,
+    at: At,
 ) -> Result<Plan, ReleaseError> {
     let pick = match (&r.variant, &r.weights) {
         (Some(_), Some(_)) => {
             return Err(ReleaseError::Conflict {
-                at: at.clone(),
+                at: at(),
                 why: "a rollout serves either one `variant` or a split by `weights`, not both",
             });
         }
-        (Some(v), None) => Pick::One(names.find(v, || at.key("variant"))?),
-        (None, None) if implicit_on => Pick::One(names.find("on", || at.key("variant"))?),
+        (Some(v), None) => Pick::One(names.find(v, || at().key("variant"))?),
+        (None, None) if implicit_on => Pick::One(names.find("on", || at().key("variant"))?),
         (None, None) => {
             return Err(ReleaseError::Missing {
-                at: at.clone(),
+                at: at(),
                 field: "variant",
                 why: "a rollout serves one `variant` or a split by `weights`",
             });
@@ -369,14 +371,14 @@ fn plan(
             let mut upto = 0u32;
             let mut split = Vec::with_capacity(weights.len());
             for (name, w) in weights {
-                let wat = || at.key("weights").key(name);
+                let wat = || at().key("weights").key(name);
                 let v = names.find(name, wat)?;
                 upto += thousandths(*w, wat)?;
                 split.push((upto, v));
             }
             if upto != BUCKETS {
                 return Err(ReleaseError::WeightsSum {
-                    at: at.key("weights"),
+                    at: at().key("weights"),
                     // From whole thousandths, so 33.3 x 3 reads 99.9, not float noise.
                     sum: f64::from(upto) / 1000.0,
                 });
@@ -387,14 +389,14 @@ fn plan(
     let stages = match (r.percent, r.stages.is_empty()) {
         (Some(_), false) => {
             return Err(ReleaseError::Conflict {
-                at: at.clone(),
+                at: at(),
                 why: "a rollout has either a constant `percent` or `stages`, not both",
             });
         }
-        (Some(p), true) => vec![(Timestamp::MIN, thousandths(p, || at.key("percent"))?)],
+        (Some(p), true) => vec![(Timestamp::MIN, thousandths(p, || at().key("percent"))?)],
         (None, true) => {
             return Err(ReleaseError::Missing {
-                at: at.clone(),
+                at: at(),
                 field: "stages",
                 why: "a rollout needs `stages` or a constant `percent`",
             });
@@ -402,12 +404,15 @@ fn plan(
         (None, false) => {
             let mut out: Vec<(Timestamp, u32)> = Vec::with_capacity(r.stages.len());
             for (i, s) in r.stages.iter().enumerate() {
-                let sat = at.key("stages").index(i);
-                let t = time(&s.at, || sat.key("at"))?;
+                let sat = || at().key("stages").index(i);
+                let t = time(&s.at, || sat().key("at"))?;
                 if out.last().is_some_and(|(prev, _)| *prev >= t) {
-                    return Err(ReleaseError::StagesNotIncreasing { at: sat, index: i });
+                    return Err(ReleaseError::StagesNotIncreasing {
+                        at: sat(),
+                        index: i,
+                    });
                 }
-                out.push((t, thousandths(s.percent, || sat.key("percent"))?));
+                out.push((t, thousandths(s.percent, || sat().key("percent"))?));
             }
             out
         }

@@ -7,8 +7,9 @@ use std::cmp::Ordering;
 use semver::Version;
 use serde_json::Value;
 
+use crate::compile::At;
 use crate::context::{Attr, Context, parse_version};
-use crate::error::{Loc, ReleaseError};
+use crate::error::ReleaseError;
 use crate::model::{Condition, Op};
 use crate::time::Timestamp;
 
@@ -182,9 +183,9 @@ fn op_name(op: Op) -> &'static str {
 }
 
 /// Compiles one condition; `at` locates it for error messages.
-pub(crate) fn compile(c: &Condition, at: &Loc) -> Result<Cond, ReleaseError> {
+pub(crate) fn compile(c: &Condition, at: At) -> Result<Cond, ReleaseError> {
     let bad = |why: String| ReleaseError::BadCondition {
-        at: at.key("values"),
+        at: at().key("values"),
         op: op_name(c.op),
         why,
     };
@@ -263,7 +264,7 @@ pub(crate) fn compile(c: &Condition, at: &Loc) -> Result<Cond, ReleaseError> {
     };
     if c.attr.is_empty() {
         return Err(ReleaseError::Missing {
-            at: at.key("attr"),
+            at: at().key("attr"),
             field: "attr",
             why: "a condition names the context attribute it tests",
         });

@@ -15,7 +15,7 @@ use crate::snapshot::{FlagId, Snapshot};
 use crate::time::Timestamp;
 
 /// Why a flag resolved to its value (the OpenFeature reasons, plus ours).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum Reason {

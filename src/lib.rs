@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod bucket;
+mod checklist;
 mod compile;
 mod condition;
 mod context;
@@ -13,10 +14,15 @@ mod lines;
 mod model;
 mod release;
 mod signed;
+mod simulate;
 mod snapshot;
+mod status;
 mod time;
 
 pub use bucket::{BUCKETS, INCLUSION_SEED, VARIANT_SEED, bucket, frame, to_bucket};
+pub use checklist::{
+    Check, CheckItem, CheckStatus, CheckSummary, ChecklistReport, FlagReport, Thresholds, check,
+};
 pub use context::{Attr, Context, Text};
 pub use error::{ErrorCode, EvalError, Loc, ReleaseError, Seg};
 pub use eval::{Reason, Resolution, Typed};
@@ -24,8 +30,13 @@ pub use keys::{KeyError, PublicKey, SigningKey};
 pub use model::*;
 pub use signed::{
     DEFAULT_MAX_DEPTH, DEFAULT_MAX_SIZE, DEFAULT_SKEW_MS, Envelope, EnvelopeSignature,
-    PAYLOAD_TYPE, Payload, SNAPSHOT_SCHEMA, SnapshotError, Verified, VerifyOptions, digest, pae,
-    sign, verify,
+    PAYLOAD_TYPE, Payload, SNAPSHOT_SCHEMA, Signed, SnapshotError, Verified, VerifyOptions, digest,
+    pae, sign, verify,
+};
+pub use simulate::{
+    Change, Distribution, FlagDiff, Outcome, definition_changes, diff, segment_changes,
+    synthetic_user,
 };
 pub use snapshot::{Definitions, FlagId, Snapshot};
+pub use status::{FlagStatus, RollbackStatus, RolloutStatus, StageStatus};
 pub use time::{Timestamp, parse_duration};

@@ -135,8 +135,17 @@ pub fn digest(payload: &[u8]) -> String {
     format!("sha256:{}", hex(&Sha256::digest(payload)))
 }
 
-/// Signs a payload with every given key and returns the envelope's JSON.
-pub fn sign(payload: &Payload, keys: &[&SigningKey]) -> Result<String, SnapshotError> {
+/// A freshly signed envelope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signed {
+    /// The envelope as JSON, ready to store.
+    pub envelope: String,
+    /// The digest of the payload inside (see [`digest`]).
+    pub digest: String,
+}
+
+/// Signs a payload with every given key.
+pub fn sign(payload: &Payload, keys: &[&SigningKey]) -> Result<Signed, SnapshotError> {
     let bytes = serde_json::to_vec(payload).map_err(|e| SnapshotError::Malformed {
         why: format!("payload cannot be encoded: {e}"),
     })?;
@@ -152,8 +161,12 @@ pub fn sign(payload: &Payload, keys: &[&SigningKey]) -> Result<String, SnapshotE
             })
             .collect(),
     };
-    serde_json::to_string_pretty(&envelope).map_err(|e| SnapshotError::Malformed {
+    let json = serde_json::to_string_pretty(&envelope).map_err(|e| SnapshotError::Malformed {
         why: format!("envelope cannot be encoded: {e}"),
+    })?;
+    Ok(Signed {
+        envelope: json,
+        digest: digest(&bytes),
     })
 }
 
@@ -226,17 +239,14 @@ fn shape(p: Problem, limit: usize) -> SnapshotError {
 pub fn verify(bytes: &[u8], opts: &VerifyOptions) -> Result<Verified, SnapshotError> {
     let payload = verified_payload(bytes, opts)?;
     let (signed_by, raw) = payload;
-    jsoncheck::check(&raw, opts.max_depth).map_err(|p| shape(p, opts.max_depth))?;
-    #[derive(Deserialize)]
-    struct Schema {
-        schema: u32,
-    }
-    let Schema { schema } = serde_json::from_slice(&raw).map_err(|e| SnapshotError::Malformed {
-        why: format!("payload has no schema: {e}"),
-    })?;
-    if schema != SNAPSHOT_SCHEMA {
+    let schema = jsoncheck::check(&raw, opts.max_depth)
+        .map_err(|p| shape(p, opts.max_depth))?
+        .ok_or_else(|| SnapshotError::Malformed {
+            why: "payload has no integer `schema`".into(),
+        })?;
+    if schema != u64::from(SNAPSHOT_SCHEMA) {
         return Err(SnapshotError::UnsupportedSchema {
-            found: schema,
+            found: u32::try_from(schema).unwrap_or(u32::MAX),
             supported: SNAPSHOT_SCHEMA,
         });
     }
@@ -298,7 +308,8 @@ fn verified_payload(
             limit: opts.max_size,
         });
     }
-    jsoncheck::check(bytes, opts.max_depth).map_err(|p| shape(p, opts.max_depth))?;
+    // No shape pass here: the envelope's fixed struct bounds its depth, and
+    // serde rejects its duplicate and unknown fields itself.
     let env: Envelope = serde_json::from_slice(bytes).map_err(|e| SnapshotError::Malformed {
         why: format!("not a dsse envelope: {e}"),
     })?;

@@ -41,7 +41,7 @@ fn opts(keys: &[&SigningKey]) -> VerifyOptions {
 }
 
 fn signed(p: &Payload, keys: &[&SigningKey]) -> Vec<u8> {
-    sign(p, keys).unwrap().into_bytes()
+    sign(p, keys).unwrap().envelope.into_bytes()
 }
 
 /// Rewrites the envelope's JSON.

@@ -1,4 +1,6 @@
 //! The reference workload of `shared/bench/WORKLOAD.md`, built from a fixed seed.
+// Each bench includes this module and uses a different part of it.
+#![allow(dead_code)]
 
 use edgeflag::{Context, ReleaseFile, Snapshot};
 use serde_json::{Value, json};

@@ -1,0 +1,195 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The release manager's tool: release checklist, signed snapshots, rollouts and rollbacks.
+#[derive(Parser, Debug)]
+#[command(name = "edgeflag", version, about)]
+pub struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create an Ed25519 signing key (PKCS#8 PEM, mode 0600) and its public key (SPKI PEM).
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "edgeflag")]
+        name: String,
+    },
+    /// Run the release checklist on a release file; exit 1 on any violation.
+    Check { release: PathBuf },
+    /// Build and sign the snapshot of one environment.
+    Build(BuildArgs),
+    /// Verify a signed snapshot.
+    Verify {
+        snapshot: PathBuf,
+        #[command(flatten)]
+        trust: Trust,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Evaluate flags of a verified snapshot for one context.
+    Eval {
+        snapshot: PathBuf,
+        #[command(flatten)]
+        trust: Trust,
+        /// The flag to evaluate (repeatable).
+        #[arg(long, required_unless_present = "all")]
+        flag: Vec<String>,
+        /// Evaluate every flag.
+        #[arg(long, conflicts_with = "flag")]
+        all: bool,
+        /// The context: JSON, or @FILE.
+        #[arg(long)]
+        context: String,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// The distribution of variants and reasons over N synthetic users.
+    Simulate {
+        snapshot: PathBuf,
+        #[command(flatten)]
+        trust: Trust,
+        #[arg(long)]
+        flag: Vec<String>,
+        #[arg(long, default_value_t = 10_000)]
+        users: usize,
+        #[arg(long)]
+        at: Option<String>,
+        /// The template for the users' other attributes: JSON, or @FILE.
+        #[arg(long)]
+        context: Option<String>,
+    },
+    /// The blast radius of a change: users whose variant changes, per flag.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[command(flatten)]
+        trust: Trust,
+        #[arg(long, default_value_t = 10_000)]
+        users: usize,
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        context: Option<String>,
+    },
+    /// Where each rollout stands: stage, percent, next stage, active partial rollbacks.
+    Status {
+        release: PathBuf,
+        #[arg(long)]
+        env: String,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Roll a flag back in the release file: whole, for a subset, or to an earlier stage.
+    Rollback(RollbackArgs),
+    /// Re-issue an earlier snapshot's flags as a new, higher version.
+    Revert {
+        dir: PathBuf,
+        #[arg(long)]
+        to: u64,
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        trust: OptionalTrust,
+        #[arg(long, default_value = "30d")]
+        expires_in: String,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Markdown release notes for one environment.
+    Notes {
+        release: PathBuf,
+        #[arg(long)]
+        env: String,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// The audit trail of the snapshots in a folder.
+    Log {
+        dir: PathBuf,
+        #[command(flatten)]
+        trust: Trust,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    pub release: PathBuf,
+    #[arg(long)]
+    pub env: String,
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The snapshot's version (default: the previous one plus one, or 1).
+    #[arg(long, conflicts_with = "previous")]
+    pub version: Option<u64>,
+    /// The previous snapshot of this environment: chains the digest and the version.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
+    /// How long the snapshot stays fresh, e.g. 30d, 12h; `never` for no expiry.
+    #[arg(long, default_value = "30d")]
+    pub expires_in: String,
+    /// Build despite a failing checklist (recorded in the snapshot).
+    #[arg(long)]
+    pub force: bool,
+    /// The issue time (default: now).
+    #[arg(long)]
+    pub at: Option<String>,
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct RollbackArgs {
+    pub release: PathBuf,
+    pub flag: String,
+    /// Partial rollback for the users of this segment.
+    #[arg(long, conflicts_with_all = ["to_stage"])]
+    pub segment: Option<String>,
+    /// Partial rollback for users matching `ATTR OP VALUE` (repeatable; all must hold).
+    #[arg(long = "match", value_name = "ATTR OP VALUE", conflicts_with_all = ["to_stage"])]
+    pub matches: Vec<String>,
+    /// The partial rollback's name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The variant the rolled-back users get (default: the flag's rollback variant).
+    #[arg(long)]
+    pub serve: Option<String>,
+    /// Cut the schedule back to stage N (1-based, as `status` prints it): later stages are
+    /// removed, so the most recently added users lose the feature first.
+    #[arg(long)]
+    pub to_stage: Option<usize>,
+    /// When the rollback takes effect (default: now).
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct Trust {
+    /// A trusted public key file (SPKI PEM; repeatable; a file may hold several).
+    #[arg(long, required = true)]
+    pub trust: Vec<PathBuf>,
+    /// How many trusted keys must have signed.
+    #[arg(long, default_value_t = 1)]
+    pub threshold: usize,
+    /// Refuse snapshots below this version.
+    #[arg(long, default_value_t = 0)]
+    pub min_version: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct OptionalTrust {
+    /// Trusted public keys (default: the public key of --key).
+    #[arg(long)]
+    pub trust: Vec<PathBuf>,
+}

@@ -1,0 +1,64 @@
+//! `edgeflag status`: where each rollout stands.
+
+use std::path::Path;
+
+use crate::error::{CliError, Result};
+use crate::{io, out};
+
+pub fn run(path: &Path, env: &str, at: Option<&str>, json: bool) -> Result<()> {
+    let now = io::time(at)?;
+    let release = io::read_release(path)?;
+    let snap = release
+        .compile(env)
+        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+    let status = snap.status(now);
+    if json {
+        return io::print_json(&serde_json::json!({
+            "release": release.release.name,
+            "environment": env,
+            "at": now.to_string(),
+            "flags": status,
+        }));
+    }
+    println!("{} / {env} at {now}", release.release.name);
+    let rows: Vec<Vec<String>> = status
+        .iter()
+        .map(|s| {
+            let (stage, next) = match &s.rollout {
+                None => ("no rollout".to_owned(), String::new()),
+                Some(r) => (
+                    match r.stage {
+                        Some(i) => format!("stage {} of {}: {}%", i + 1, r.stages.len(), r.percent),
+                        None => "not started: 0%".to_owned(),
+                    },
+                    r.next.as_ref().map_or("complete".to_owned(), |n| {
+                        format!(
+                            "stage {}: {}% at {}",
+                            n.index + 1,
+                            n.percent,
+                            n.at.as_deref().unwrap_or("start")
+                        )
+                    }),
+                ),
+            };
+            let rollbacks: Vec<String> = s
+                .rollbacks
+                .iter()
+                .map(|r| {
+                    let state = if r.active { "active" } else { "from" };
+                    format!("{} ({state} {}, serves {})", r.name, r.since, r.serve)
+                })
+                .collect();
+            let mut state = if s.enabled { "on" } else { "KILLED" }.to_owned();
+            if s.hotfix {
+                state.push_str(", hotfix");
+            }
+            vec![s.key.clone(), state, stage, next, rollbacks.join("; ")]
+        })
+        .collect();
+    out::table(
+        &["flag", "switch", "current", "next", "partial rollbacks"],
+        &rows,
+    );
+    Ok(())
+}

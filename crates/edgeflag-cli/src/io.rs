@@ -1,0 +1,149 @@
+//! Reading and writing the CLI's files, with errors that name the file.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use edgeflag::{Context, PublicKey, ReleaseFile, SigningKey, Timestamp, Verified, VerifyOptions};
+
+use crate::args::Trust;
+use crate::error::{CliError, Result};
+
+pub fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::input(format!("{}: cannot read: {e}", path.display())))
+}
+
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|e| CliError::input(format!("{}: cannot read: {e}", path.display())))
+}
+
+pub fn read_release(path: &Path) -> Result<ReleaseFile> {
+    ReleaseFile::from_toml(&read_text(path)?)
+        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))
+}
+
+pub fn read_signing_key(path: &Path) -> Result<SigningKey> {
+    SigningKey::from_pkcs8_pem(&read_text(path)?)
+        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))
+}
+
+pub fn read_trusted(paths: &[PathBuf]) -> Result<Vec<PublicKey>> {
+    let mut keys = Vec::new();
+    for p in paths {
+        let found = PublicKey::all_from_pem(&read_text(p)?)
+            .map_err(|e| CliError::input(format!("{}: {e}", p.display())))?;
+        keys.extend(found);
+    }
+    Ok(keys)
+}
+
+pub fn now() -> Timestamp {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    Timestamp::from_millis(ms)
+}
+
+/// `--at`: an RFC 3339 time, or now.
+pub fn time(at: Option<&str>) -> Result<Timestamp> {
+    match at {
+        None | Some("now") => Ok(now()),
+        Some(t) => Timestamp::parse(t).ok_or_else(|| {
+            CliError::input(format!(
+                "--at: `{t}` is not an rfc 3339 time such as 2026-12-02T18:00:00Z"
+            ))
+        }),
+    }
+}
+
+/// `--context`: a JSON object, inline or `@FILE`.
+pub fn context(arg: Option<&str>) -> Result<Context> {
+    let Some(arg) = arg else {
+        return Ok(Context::new());
+    };
+    let (text, origin) = match arg.strip_prefix('@') {
+        Some(path) => (read_text(Path::new(path))?, path.to_owned()),
+        None => (arg.to_owned(), "--context".to_owned()),
+    };
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::input(format!("{origin}: not json: {e}")))?;
+    Context::from_json(&value)
+        .ok_or_else(|| CliError::input(format!("{origin}: the context must be a json object")))
+}
+
+/// Reads and verifies a snapshot; a rejection is a failed check (exit 1).
+pub fn snapshot(
+    path: &Path,
+    trust: &Trust,
+    now: Timestamp,
+    allow_expired: bool,
+) -> Result<Verified> {
+    let bytes = read_bytes(path)?;
+    let mut opts = VerifyOptions::new(read_trusted(&trust.trust)?, now);
+    opts.threshold = trust.threshold;
+    opts.min_version = trust.min_version;
+    opts.allow_expired = allow_expired;
+    edgeflag::verify(&bytes, &opts)
+        .map_err(|e| CliError::failed(format!("{}: rejected ({}): {e}", path.display(), e.code())))
+}
+
+/// Writes a file, creating its folder; private files get mode 0600 before any byte is written.
+pub fn write(path: &Path, contents: &str, private: bool) -> Result<()> {
+    use std::io::Write;
+    let fail =
+        |e: std::io::Error| CliError::input(format!("{}: cannot write: {e}", path.display()));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(fail)?;
+    #[cfg(unix)]
+    if private {
+        // An existing file keeps its old mode on open: set it explicitly.
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(fail)?;
+    }
+    file.write_all(contents.as_bytes()).map_err(fail)
+}
+
+/// The `*.json` files of a folder, sorted by name.
+pub fn json_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| CliError::input(format!("{}: cannot read folder: {e}", dir.display())))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// `--expires-in`: a duration, or `never`.
+pub fn expiry(issued: Timestamp, expires_in: &str) -> Result<Option<Timestamp>> {
+    if expires_in == "never" {
+        return Ok(None);
+    }
+    edgeflag::parse_duration(expires_in)
+        .map(|ms| Some(issued.add_millis(ms)))
+        .ok_or_else(|| {
+            CliError::input(format!(
+                "--expires-in: `{expires_in}` is not a duration such as 30d or 12h, nor `never`"
+            ))
+        })
+}
+
+pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::input(format!("cannot encode json output: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
