@@ -430,9 +430,14 @@ fn json_output_has_flag_kind_changed_next() {
         let obj = json.as_object().unwrap();
         let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["changed", "flag", "kind", "next"]);
+        assert_eq!(keys, ["changed", "flag", "kind", "next", "warning"]);
         assert_eq!(json["flag"], "store-layout");
         assert_eq!(json["kind"], kind);
+        // Only the stage cut leaves a plan the checklist rejects: the next
+        // build must be forced, and the output says so.
+        let forced = json["next"].as_str().unwrap().ends_with(" --force");
+        assert_eq!(forced, kind == "stage", "{kind}: {}", json["next"]);
+        assert_eq!(json["warning"].is_string(), kind == "stage", "{kind}");
         assert!(
             json["changed"]
                 .as_str()

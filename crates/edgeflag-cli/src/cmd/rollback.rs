@@ -90,7 +90,7 @@ pub fn run(a: &RollbackArgs, json: bool) -> Result<()> {
     let edited = doc.to_string();
     // The core validates everything a build would: a rollback must never leave
     // a file that cannot be built in the middle of an incident.
-    ReleaseFile::from_toml(&edited).map_err(|e| {
+    let after = ReleaseFile::from_toml(&edited).map_err(|e| {
         place.err(
             "",
             format!("the rollback would make the release invalid, nothing was written: {e}"),
@@ -98,17 +98,35 @@ pub fn run(a: &RollbackArgs, json: bool) -> Result<()> {
     })?;
     write_atomic(path, &edited)?;
 
-    let next = next_command(path, &release);
+    // A stage rollback leaves a plan that no longer ends at 100%, which the
+    // checklist rejects; in an incident the build must still go out, so say
+    // so and suggest `--force` (which the snapshot records) rather than let
+    // the next command fail.
+    let report = edgeflag::check(&after);
+    let mut next = next_command(path, &release);
+    let mut warning = None;
+    if !report.passed() {
+        next.push_str(" --force");
+        warning = Some(format!(
+            "the release checklist now fails ({} violation(s)): `--force` publishes the rollback and records it; run `edgeflag check {}` to see what to restore",
+            report.summary.violations,
+            path.display()
+        ));
+    }
     if json {
         return io::print_json(&serde_json::json!({
             "flag": a.flag,
             "kind": kind,
             "changed": changed,
             "next": next,
+            "warning": warning,
         }));
     }
     println!("{changed}");
     println!("updated {}", path.display());
+    if let Some(w) = &warning {
+        println!("note: {w}");
+    }
     println!("next: build and sign the next snapshot, then publish it:");
     println!("  {next}");
     Ok(())
