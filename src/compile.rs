@@ -22,6 +22,8 @@ pub(crate) struct Flag {
     pub(crate) default: usize,
     pub(crate) rollback: usize,
     pub(crate) enabled: bool,
+    /// Serve the rollback variant once the snapshot has expired.
+    pub(crate) fail_safe: bool,
     pub(crate) prerequisites: Vec<(usize, usize)>,
     pub(crate) targets: FastMap<Box<str>, usize>,
     pub(crate) rollbacks: Vec<Step>,
@@ -298,6 +300,7 @@ pub(crate) fn flag(
         default,
         rollback,
         enabled: def.enabled.unwrap_or(true),
+        fail_safe: def.stale == Some(crate::model::StalePolicy::Safe),
         prerequisites,
         targets,
         rollbacks,

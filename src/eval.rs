@@ -33,6 +33,9 @@ pub enum Reason {
     Rollback,
     /// A prerequisite flag does not serve the required variant.
     PrerequisiteFailed,
+    /// The snapshot has expired: the last good plan keeps serving (or, for
+    /// flags marked `stale = "safe"`, the rollback variant) until a fresh one loads.
+    Stale,
     /// The caller's default, because of an error.
     Error,
 }
@@ -48,6 +51,7 @@ impl Reason {
             Reason::Disabled => "DISABLED",
             Reason::Rollback => "ROLLBACK",
             Reason::PrerequisiteFailed => "PREREQUISITE_FAILED",
+            Reason::Stale => "STALE",
             Reason::Error => "ERROR",
         }
     }
@@ -142,7 +146,18 @@ impl Snapshot {
                 None,
             );
         };
-        let d = self.decide(id.0, ctx, now);
+        let mut d = self.decide(id.0, ctx, now);
+        if self.is_stale(now) {
+            // Kill switches must fail safe; everything else keeps its last good plan.
+            d = if flag.fail_safe {
+                Decision::plain(flag.rollback, Reason::Stale)
+            } else {
+                Decision {
+                    reason: Reason::Stale,
+                    ..d
+                }
+            };
+        }
         let variant = flag.variants.get(d.variant);
         Resolution {
             value: variant.map(|(_, v)| v),

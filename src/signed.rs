@@ -278,7 +278,9 @@ pub fn verify(bytes: &[u8], opts: &VerifyOptions) -> Result<Verified, SnapshotEr
             min: opts.min_version,
         });
     }
-    let snapshot = Snapshot::compile(p.definitions).map_err(SnapshotError::Invalid)?;
+    let snapshot = Snapshot::compile(p.definitions)
+        .map_err(SnapshotError::Invalid)?
+        .with_expiry(expires_at);
     Ok(Verified {
         version: p.version,
         issued_at,

@@ -11,6 +11,7 @@ use crate::compile::{self, Flag, Origins};
 use crate::condition::Cond;
 use crate::error::ReleaseError;
 use crate::model::{FlagDef, ReleaseInfo, Segment};
+use crate::time::Timestamp;
 
 /// A multiply-rotate hasher (the Fx hash of rustc) for lookups by flag key and
 /// targeting key on every evaluation. SipHash's flooding resistance buys
@@ -75,6 +76,8 @@ pub struct Snapshot {
     pub(crate) flags: Vec<Flag>,
     pub(crate) segments: Vec<Vec<Cond>>,
     pub(crate) index: FastMap<Box<str>, usize>,
+    /// When the signed snapshot stops being fresh; evaluations after it are `STALE`.
+    pub(crate) expires_at: Option<Timestamp>,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -111,7 +114,25 @@ impl Snapshot {
             flags,
             segments,
             index,
+            expires_at: None,
         })
+    }
+
+    /// This snapshot with an expiry: from then on every evaluation is `STALE`,
+    /// and flags marked `stale = "safe"` serve their rollback variant.
+    pub fn with_expiry(mut self, expires_at: Option<Timestamp>) -> Self {
+        self.expires_at = expires_at;
+        self
+    }
+
+    /// When the snapshot expires, if it does.
+    pub fn expires_at(&self) -> Option<Timestamp> {
+        self.expires_at
+    }
+
+    /// Whether the snapshot has expired at `now`.
+    pub fn is_stale(&self, now: Timestamp) -> bool {
+        self.expires_at.is_some_and(|e| now > e)
     }
 
     /// The definitions this snapshot was compiled from.

@@ -45,7 +45,11 @@ fn every_vector_case_passes() {
             .get("environment")
             .and_then(Value::as_str)
             .unwrap_or("production");
-        let snap = release.compile(env).unwrap();
+        let expiry = file
+            .get("expires_at")
+            .and_then(Value::as_str)
+            .map(common::at);
+        let snap = release.compile(env).unwrap().with_expiry(expiry);
         for case in file["cases"].as_array().unwrap() {
             count += 1;
             let name = case["name"].as_str().unwrap().to_owned();

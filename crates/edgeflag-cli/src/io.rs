@@ -89,6 +89,16 @@ pub fn snapshot(
         .map_err(|e| CliError::failed(format!("{}: rejected ({}): {e}", path.display(), e.code())))
 }
 
+/// Says on stderr when a snapshot is past its expiry: results then carry `STALE`.
+pub fn warn_if_stale(path: &Path, v: &Verified, now: Timestamp) {
+    if let Some(exp) = v.expires_at.filter(|_| v.snapshot.is_stale(now)) {
+        eprintln!(
+            "edgeflag: warning: {} expired at {exp}; serving it under the stale policy (reason STALE, `stale = \"safe\"` flags on their rollback variant)",
+            path.display()
+        );
+    }
+}
+
 /// Writes a file, creating its folder; private files get mode 0600 before any byte is written.
 pub fn write(path: &Path, contents: &str, private: bool) -> Result<()> {
     use std::io::Write;

@@ -65,7 +65,9 @@ pub fn run(
     json: bool,
 ) -> Result<()> {
     let now = io::time(at)?;
-    let v = io::snapshot(path, trust, now, false)?;
+    // An expired snapshot still evaluates, under the core's stale policy, as it does at the edge.
+    let v = io::snapshot(path, trust, now, true)?;
+    io::warn_if_stale(path, &v, now);
     let ctx = io::context(Some(context))?;
     let keys: Vec<&str> = if flags.is_empty() {
         v.snapshot.flag_keys().collect()

@@ -18,7 +18,8 @@ pub fn simulate(
     json: bool,
 ) -> Result<()> {
     let now = io::time(at)?;
-    let v = io::snapshot(path, trust, now, false)?;
+    let v = io::snapshot(path, trust, now, true)?;
+    io::warn_if_stale(path, &v, now);
     let template = io::context(context)?;
     let keys: Vec<&str> = flags.iter().map(String::as_str).collect();
     if let Some(missing) = keys.iter().find(|k| v.snapshot.flag(k).is_none()) {
