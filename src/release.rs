@@ -34,6 +34,17 @@ impl ReleaseFile {
         Ok(file)
     }
 
+    /// Parses a release file written as JSON (the same shape as the TOML) and
+    /// validates it like [`ReleaseFile::from_toml`]; errors carry the JSON line.
+    pub fn from_json(src: &str) -> Result<ReleaseFile, ReleaseError> {
+        let file: ReleaseFile = serde_json::from_str(src).map_err(|e| ReleaseError::Syntax {
+            message: e.to_string(),
+            line: (e.line() > 0).then_some(e.line()),
+        })?;
+        file.validate()?;
+        Ok(file)
+    }
+
     /// Checks the schema, the checklist thresholds, and that the base plan
     /// and every environment compile.
     pub fn validate(&self) -> Result<(), ReleaseError> {

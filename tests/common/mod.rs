@@ -12,8 +12,13 @@ use std::path::{Path, PathBuf};
 use edgeflag::{Context, ReleaseFile, Snapshot, Timestamp};
 use serde_json::{Value, json};
 
+/// The repository root: the nearest folder up from this crate holding `tests/vectors`,
+/// so that every crate of the workspace can replay the same vectors.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .find(|dir| dir.join("tests/vectors").is_dir())
+        .map_or(here.clone(), Path::to_path_buf)
 }
 
 pub fn season0() -> ReleaseFile {

@@ -47,6 +47,13 @@ pub enum Command {
         /// Evaluate every flag.
         #[arg(long, conflicts_with = "flag")]
         all: bool,
+        /// A typed call, as an SDK makes it: boolean, string, number or json. A flag of
+        /// another type gives the default with TYPE_MISMATCH.
+        #[arg(long, requires = "default", value_parser = ["boolean", "string", "number", "json"])]
+        r#type: Option<String>,
+        /// The caller's default (JSON), returned with the reason when evaluation fails.
+        #[arg(long, allow_hyphen_values = true)]
+        default: Option<String>,
         /// The context: JSON, or @FILE.
         #[arg(long)]
         context: String,

@@ -18,9 +18,15 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         .map_err(|e| CliError::input(format!("{}: cannot read: {e}", path.display())))
 }
 
+/// A release file: TOML, or JSON when the name ends in `.json`.
 pub fn read_release(path: &Path) -> Result<ReleaseFile> {
-    ReleaseFile::from_toml(&read_text(path)?)
-        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))
+    let text = read_text(path)?;
+    let parsed = if path.extension().is_some_and(|e| e == "json") {
+        ReleaseFile::from_json(&text)
+    } else {
+        ReleaseFile::from_toml(&text)
+    };
+    parsed.map_err(|e| CliError::input(format!("{}: {e}", path.display())))
 }
 
 pub fn read_signing_key(path: &Path) -> Result<SigningKey> {

@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use edgeflag::Verified;
+use edgeflag::{Context, Timestamp, Verified};
+use serde_json::Value;
 
 use crate::args::Trust;
 use crate::error::{CliError, Result};
@@ -56,14 +57,69 @@ pub fn summary(v: &Verified) -> serde_json::Value {
     })
 }
 
-pub fn run(
-    path: &Path,
-    trust: &Trust,
-    flags: &[String],
-    context: &str,
-    at: Option<&str>,
-    json: bool,
-) -> Result<()> {
+/// What to evaluate.
+pub struct Query<'a> {
+    pub flags: &'a [String],
+    pub context: &'a str,
+    /// A typed call: `boolean`, `string`, `number` or `json`.
+    pub kind: Option<&'a str>,
+    /// The caller's default, as JSON.
+    pub default: Option<&'a str>,
+    pub at: Option<&'a str>,
+}
+
+/// One evaluation as JSON: the resolution, with the value a caller would use.
+fn detail(v: &Verified, key: &str, ctx: &Context, now: Timestamp, q: &Query) -> Result<Value> {
+    let default: Value = match q.default {
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| CliError::input(format!("--default: not json: {e}")))?,
+        None => Value::Null,
+    };
+    let s = &v.snapshot;
+    let wrong = |want: &str| CliError::input(format!("--default: {default} is not a {want}"));
+    let (value, resolution) = match q.kind {
+        None => {
+            let r = s.evaluate(key, ctx, now);
+            (r.value.cloned().unwrap_or(default.clone()), r)
+        }
+        Some("boolean") => {
+            let t = s.bool_value(
+                key,
+                ctx,
+                now,
+                default.as_bool().ok_or_else(|| wrong("boolean"))?,
+            );
+            (Value::Bool(t.value), t.detail)
+        }
+        Some("string") => {
+            let d = default.as_str().ok_or_else(|| wrong("string"))?;
+            let t = s.string_value(key, ctx, now, d);
+            (Value::String(t.value), t.detail)
+        }
+        Some("number") => {
+            let t = s.number_value(
+                key,
+                ctx,
+                now,
+                default.as_f64().ok_or_else(|| wrong("number"))?,
+            );
+            (serde_json::json!(t.value), t.detail)
+        }
+        Some(_) => {
+            let t = s.json_value(key, ctx, now, default.clone());
+            (t.value, t.detail)
+        }
+    };
+    let mut out = serde_json::to_value(&resolution)
+        .map_err(|e| CliError::input(format!("cannot encode the result: {e}")))?;
+    if let Some(obj) = out.as_object_mut() {
+        obj.insert("value".into(), value);
+    }
+    Ok(out)
+}
+
+pub fn run(path: &Path, trust: &Trust, q: &Query, json: bool) -> Result<()> {
+    let (flags, context, at) = (q.flags, q.context, q.at);
     let now = io::time(at)?;
     // An expired snapshot still evaluates, under the core's stale policy, as it does at the edge.
     let v = io::snapshot(path, trust, now, true)?;
@@ -74,38 +130,40 @@ pub fn run(
     } else {
         flags.iter().map(String::as_str).collect()
     };
-    if let Some(missing) = keys.iter().find(|k| v.snapshot.flag(k).is_none()) {
-        return Err(CliError::input(format!(
-            "{}: no flag `{missing}`; it has {}",
-            path.display(),
-            v.snapshot.flag_keys().collect::<Vec<_>>().join(", ")
-        )));
+    // An unknown flag is an input error for a person, but a caller asking for a
+    // typed call with a default wants what an SDK gets: the default, FLAG_NOT_FOUND.
+    if q.default.is_none() {
+        if let Some(missing) = keys.iter().find(|k| v.snapshot.flag(k).is_none()) {
+            return Err(CliError::input(format!(
+                "{}: no flag `{missing}`; it has {}",
+                path.display(),
+                v.snapshot.flag_keys().collect::<Vec<_>>().join(", ")
+            )));
+        }
     }
-    let results: Vec<_> = keys
-        .iter()
-        .map(|k| (*k, v.snapshot.evaluate(k, &ctx, now)))
-        .collect();
+    let mut results = serde_json::Map::new();
+    for k in &keys {
+        results.insert((*k).to_owned(), detail(&v, k, &ctx, now, q)?);
+    }
     if json {
-        let map: serde_json::Map<String, serde_json::Value> = results
-            .iter()
-            .map(|(k, r)| ((*k).to_owned(), serde_json::to_value(r).unwrap_or_default()))
-            .collect();
-        return io::print_json(&map);
+        return io::print_json(&results);
     }
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
     let rows: Vec<Vec<String>> = results
         .iter()
         .map(|(k, r)| {
-            let stage = match (r.stage, r.percent) {
+            let percent = r.get("percent").and_then(Value::as_f64);
+            let stage = match (r.get("stage").and_then(Value::as_u64), percent) {
                 (Some(i), Some(p)) => format!("stage {}, {p}%", i + 1),
                 (None, Some(p)) => format!("{p}%"),
                 _ => String::new(),
             };
             vec![
-                (*k).to_owned(),
-                r.value.map(ToString::to_string).unwrap_or_default(),
-                r.variant.unwrap_or("").to_owned(),
-                r.reason.as_str().to_owned(),
-                r.rule.unwrap_or("").to_owned(),
+                k.clone(),
+                r.get("value").map(ToString::to_string).unwrap_or_default(),
+                text(r, "variant"),
+                text(r, "reason"),
+                text(r, "rule"),
                 stage,
             ]
         })

@@ -30,9 +30,22 @@ pub fn run(cli: Cli) -> Result<()> {
             trust,
             flag,
             all: _,
+            r#type,
+            default,
             context,
             at,
-        } => eval::run(&snapshot, &trust, &flag, &context, at.as_deref(), json),
+        } => eval::run(
+            &snapshot,
+            &trust,
+            &eval::Query {
+                flags: &flag,
+                context: &context,
+                kind: r#type.as_deref(),
+                default: default.as_deref(),
+                at: at.as_deref(),
+            },
+            json,
+        ),
         Command::Simulate {
             snapshot,
             trust,
