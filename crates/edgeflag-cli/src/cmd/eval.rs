@@ -132,14 +132,14 @@ pub fn run(path: &Path, trust: &Trust, q: &Query, json: bool) -> Result<()> {
     };
     // An unknown flag is an input error for a person, but a caller asking for a
     // typed call with a default wants what an SDK gets: the default, FLAG_NOT_FOUND.
-    if q.default.is_none() {
-        if let Some(missing) = keys.iter().find(|k| v.snapshot.flag(k).is_none()) {
-            return Err(CliError::input(format!(
-                "{}: no flag `{missing}`; it has {}",
-                path.display(),
-                v.snapshot.flag_keys().collect::<Vec<_>>().join(", ")
-            )));
-        }
+    if q.default.is_none()
+        && let Some(missing) = keys.iter().find(|k| v.snapshot.flag(k).is_none())
+    {
+        return Err(CliError::input(format!(
+            "{}: no flag `{missing}`; it has {}",
+            path.display(),
+            v.snapshot.flag_keys().collect::<Vec<_>>().join(", ")
+        )));
     }
     let mut results = serde_json::Map::new();
     for k in &keys {
