@@ -35,7 +35,7 @@ if ! have chromium || ! have chromedriver; then
 fi
 
 # npm packages, per package, from their lockfiles.
-for dir in npm tests/worker www; do
+for dir in npm tests/worker tests/console; do
   if [ -f "$dir/package-lock.json" ]; then
     stamp="$dir/node_modules/.edgeflag-lock"
     if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then

@@ -161,6 +161,8 @@ impl ReleaseError {
         }
     }
 
+    // Only line lookup (TOML sources) rewrites locations.
+    #[cfg(feature = "toml")]
     pub(crate) fn loc_mut(&mut self) -> Option<&mut Loc> {
         match self {
             ReleaseError::UnknownEnvironment { at, .. }

@@ -1,0 +1,118 @@
+//! Conversions at the boundary: errors with stable codes, times, and JSON out.
+
+use std::fmt::Display;
+
+use edgeflag::Timestamp;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+/// A `JsError` whose message starts with a stable code (`BAD_SIGNATURE: ...`):
+/// `JsError` carries no other field, and the JS wrapper splits the two into an
+/// `EdgeFlagsError` with `.code`.
+pub(crate) fn error(code: &str, message: impl Display) -> JsError {
+    JsError::new(&format!("{code}: {message}"))
+}
+
+/// Microseconds since the epoch of an evaluation time given from JS: a `Date`,
+/// epoch milliseconds, or an RFC 3339 string (parsed by the core, to the
+/// microsecond); `undefined` and `null` mean the current time. Anything else
+/// (and an invalid `Date` or string) gives `NaN`, which evaluations report as
+/// an error rather than throw.
+#[wasm_bindgen(js_name = timeMicros)]
+pub fn time_micros(value: &JsValue) -> f64 {
+    if value.is_undefined() || value.is_null() {
+        return js_sys::Date::now() * 1000.0;
+    }
+    if let Some(ms) = value.as_f64() {
+        return ms * 1000.0;
+    }
+    if let Some(date) = value.dyn_ref::<js_sys::Date>() {
+        return date.get_time() * 1000.0;
+    }
+    match value.as_string().as_deref().and_then(Timestamp::parse) {
+        Some(t) => t.as_micros() as f64,
+        None => f64::NAN,
+    }
+}
+
+/// The instant of `time_micros`'s result, when it is one.
+pub(crate) fn timestamp(micros: f64) -> Option<Timestamp> {
+    // Beyond ±2^63 µs the cast would saturate into a wrong but valid-looking time.
+    (micros.is_finite() && micros.abs() < 9.2e18)
+        .then(|| Timestamp::from_micros(micros.floor() as i64))
+}
+
+/// A JS value from JSON text. `JSON.parse` builds large objects faster than
+/// element-by-element conversion, and keeps serde-wasm-bindgen out of the build.
+pub(crate) fn parse(json: &str) -> Result<JsValue, JsError> {
+    js_sys::JSON::parse(json).map_err(|e| error("GENERAL", js_message(&e)))
+}
+
+/// A JS value from anything serializable.
+pub(crate) fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
+    let json = serde_json::to_string(value).map_err(|e| error("GENERAL", e))?;
+    parse(&json)
+}
+
+/// The message of a thrown JS value.
+pub(crate) fn js_message(e: &JsValue) -> String {
+    match e.dyn_ref::<js_sys::Error>() {
+        Some(err) => String::from(err.message()),
+        None => e.as_string().unwrap_or_else(|| format!("{e:?}")),
+    }
+}
+
+/// `error_message` → `errorMessage`: the core speaks JSON's snake_case, JS and
+/// OpenFeature camelCase.
+pub(crate) fn camel(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            // Field names are ASCII; this avoids Unicode case tables in the build.
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Renames the keys of struct-shaped JSON to camelCase, recursively. Only for
+/// values whose every key is a field name (status, simulations): user data
+/// such as flag values keeps its keys.
+pub(crate) fn camel_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (camel(&k), camel_keys(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(camel_keys).collect()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_becomes_camel_case() {
+        assert_eq!(camel("error_message"), "errorMessage");
+        assert_eq!(camel("rollback_steps"), "rollbackSteps");
+        assert_eq!(camel("value"), "value");
+        let v = camel_keys(serde_json::json!({ "a_b": [{ "c_d": 1 }] }));
+        assert_eq!(v, serde_json::json!({ "aB": [{ "cD": 1 }] }));
+    }
+
+    #[test]
+    fn timestamps_are_floored_to_the_microsecond() {
+        assert_eq!(timestamp(1.9), Some(Timestamp::from_micros(1)));
+        assert_eq!(timestamp(f64::NAN), None);
+        assert_eq!(timestamp(f64::INFINITY), None);
+    }
+}

@@ -1,0 +1,178 @@
+#![doc = include_str!("../README.md")]
+
+mod context;
+mod convert;
+mod options;
+mod outcome;
+mod resolve;
+
+use edgeflag::{Change, FlagId, Verified, definition_changes};
+use wasm_bindgen::prelude::*;
+
+pub use context::FlagContext;
+pub use convert::time_micros;
+pub use resolve::{ANY, BOOLEAN, NUMBER, OBJECT, STRING, UNCACHED};
+
+use convert::{camel_keys, error, timestamp, to_js};
+use outcome::Outcomes;
+
+/// A verified snapshot, ready to evaluate.
+#[wasm_bindgen]
+pub struct EdgeFlags {
+    verified: Verified,
+    /// Flag keys and ids in release-file order; JS numbers flags by position.
+    flags: Vec<(String, FlagId)>,
+    outcomes: Outcomes,
+}
+
+#[wasm_bindgen]
+impl EdgeFlags {
+    /// Verifies a signed snapshot (DSSE envelope) with the core's `verify` and
+    /// loads it. Errors start with a stable code: the core's snapshot codes
+    /// (`BAD_SIGNATURE`, `EXPIRED`, ...), `INVALID_KEY` for a trusted key that
+    /// is not an Ed25519 SPKI PEM, `INVALID_ARGUMENT` for other bad options.
+    #[wasm_bindgen(js_name = fromSnapshot)]
+    pub fn from_snapshot(envelope: &JsValue, options: &JsValue) -> Result<EdgeFlags, JsError> {
+        let opts = options::verify_options(options)?;
+        let bytes = options::envelope_bytes(envelope)?;
+        let verified = edgeflag::verify(&bytes, &opts).map_err(|e| error(e.code(), &e))?;
+        let snapshot = &verified.snapshot;
+        let flags: Vec<(String, FlagId)> = snapshot
+            .flag_keys()
+            .filter_map(|k| Some((k.to_owned(), snapshot.flag_id(k)?)))
+            .collect();
+        let outcomes = Outcomes::new(flags.len());
+        Ok(EdgeFlags {
+            verified,
+            flags,
+            outcomes,
+        })
+    }
+
+    /// The snapshot's version (it only grows per environment).
+    #[wasm_bindgen(getter)]
+    pub fn version(&self) -> f64 {
+        self.verified.version as f64
+    }
+
+    /// The environment the snapshot was built for.
+    #[wasm_bindgen(getter)]
+    pub fn environment(&self) -> String {
+        self.verified.snapshot.environment().to_owned()
+    }
+
+    /// When the snapshot was issued, RFC 3339.
+    #[wasm_bindgen(getter, js_name = issuedAt)]
+    pub fn issued_at(&self) -> String {
+        self.verified.issued_at.to_string()
+    }
+
+    /// When the snapshot expires, RFC 3339; `undefined` if never.
+    #[wasm_bindgen(getter, js_name = expiresAt)]
+    pub fn expires_at(&self) -> Option<String> {
+        self.verified.expires_at.map(|t| t.to_string())
+    }
+
+    /// Whether the snapshot has expired at `now` (microseconds, see `timeMicros`).
+    #[wasm_bindgen(js_name = isExpired)]
+    pub fn is_expired(&self, now: f64) -> bool {
+        timestamp(now).is_some_and(|t| self.verified.is_expired(t))
+    }
+
+    /// The payload's digest, `sha256:` and hex.
+    #[wasm_bindgen(getter)]
+    pub fn digest(&self) -> String {
+        self.verified.digest.clone()
+    }
+
+    /// The digest of the previous snapshot of this environment, if any.
+    #[wasm_bindgen(getter)]
+    pub fn previous(&self) -> Option<String> {
+        self.verified.previous.clone()
+    }
+
+    /// Whether the snapshot was built with `--force` despite a failing checklist.
+    #[wasm_bindgen(getter)]
+    pub fn forced(&self) -> bool {
+        self.verified.forced
+    }
+
+    /// The ids of the trusted keys whose signatures verified.
+    #[wasm_bindgen(getter, js_name = signedBy)]
+    pub fn signed_by(&self) -> Vec<String> {
+        self.verified.signed_by.clone()
+    }
+
+    /// The flag keys in release-file order.
+    #[wasm_bindgen(js_name = flagKeys)]
+    pub fn flag_keys(&self) -> Vec<String> {
+        self.flags.iter().map(|(k, _)| k.clone()).collect()
+    }
+
+    /// Parses a context once, for any number of evaluations (`INVALID_CONTEXT`
+    /// when it is not an object of JSON-compatible attributes).
+    pub fn context(&self, attributes: &JsValue) -> Result<FlagContext, JsError> {
+        context::parse_context(attributes)
+            .map(|ctx| FlagContext { ctx })
+            .map_err(|m| error("INVALID_CONTEXT", m))
+    }
+
+    /// The snapshot's definitions as signed (the release file's JSON shape).
+    pub fn definitions(&self) -> Result<JsValue, JsError> {
+        to_js(self.verified.snapshot.definitions())
+    }
+
+    /// Where every flag's rollout and partial rollbacks stand at `now`
+    /// (microseconds), camelCase.
+    pub fn status(&self, now: f64) -> Result<JsValue, JsError> {
+        let now = timestamp(now).ok_or_else(bad_time)?;
+        let status = serde_json::to_value(self.verified.snapshot.status(now))
+            .map_err(|e| error("GENERAL", e))?;
+        to_js(&camel_keys(status))
+    }
+
+    /// How `users` synthetic users (built from `template`) resolve for the
+    /// given flags (all when empty) at `now` (microseconds), camelCase.
+    pub fn simulate(
+        &self,
+        flag_keys: Vec<String>,
+        users: f64,
+        now: f64,
+        template: &FlagContext,
+    ) -> Result<JsValue, JsError> {
+        let now = timestamp(now).ok_or_else(bad_time)?;
+        if !(users >= 0.0 && users.fract() == 0.0 && users <= u32::MAX as f64) {
+            return Err(error(
+                "INVALID_ARGUMENT",
+                "users must be a non-negative integer",
+            ));
+        }
+        let keys: Vec<&str> = flag_keys.iter().map(String::as_str).collect();
+        let dist = self
+            .verified
+            .snapshot
+            .simulate(&keys, users as usize, now, &template.ctx);
+        let dist = serde_json::to_value(dist).map_err(|e| error("GENERAL", e))?;
+        to_js(&camel_keys(dist))
+    }
+
+    /// The keys of flags added, removed or changed since `previous`.
+    #[wasm_bindgen(js_name = changedFlags)]
+    pub fn changed_flags(&self, previous: &EdgeFlags) -> Vec<String> {
+        definition_changes(
+            previous.verified.snapshot.definitions(),
+            self.verified.snapshot.definitions(),
+        )
+        .into_iter()
+        .filter(|(_, c)| *c != Change::Unchanged)
+        .map(|(k, _)| k)
+        .collect()
+    }
+}
+
+fn bad_time() -> JsError {
+    error(
+        "INVALID_ARGUMENT",
+        "now must be a Date, epoch milliseconds or an rfc 3339 string",
+    )
+}

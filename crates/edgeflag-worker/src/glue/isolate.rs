@@ -1,0 +1,169 @@
+//! Per-isolate state: the settings, read once, and the snapshot loader. The
+//! runtime is single-threaded, so a `RefCell` suffices; no borrow is held
+//! across an await, which is what keeps a swap atomic for every request.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use edgeflag::Timestamp;
+use serde_json::json;
+use wasm_bindgen::JsValue;
+use worker::{AnalyticsEngineDataPointBuilder, Context, Env, console_error, console_log};
+
+use crate::config::{Config, ConfigError, Raw};
+use crate::exposure::{self, Exposure, MAX_POINTS_PER_REQUEST};
+use crate::health;
+use crate::loader::{Due, Loaded, Loader, Outcome, Rejection};
+
+/// The KV namespace binding that holds the signed snapshots.
+pub const KV_BINDING: &str = "FLAGS";
+/// The optional Analytics Engine dataset binding for exposure counts.
+const EXPOSURES_BINDING: &str = "EXPOSURES";
+
+#[derive(Default)]
+struct Isolate {
+    config: Option<Result<Rc<Config>, ConfigError>>,
+    loader: Loader,
+    warned_points: bool,
+}
+
+thread_local! {
+    static ISOLATE: RefCell<Isolate> = RefCell::new(Isolate::default());
+}
+
+/// The current time. Workers advance it only across I/O, which is precise
+/// enough for expiry and refresh intervals.
+pub fn clock() -> Timestamp {
+    Timestamp::from_millis(i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The settings, read from the bindings on the isolate's first request.
+pub fn config(env: &Env) -> Result<Rc<Config>, ConfigError> {
+    ISOLATE.with(|i| {
+        i.borrow_mut()
+            .config
+            .get_or_insert_with(|| Config::read(|name| raw(env, name)).map(Rc::new))
+            .clone()
+    })
+}
+
+fn raw(env: &Env, name: &str) -> Raw {
+    let Ok(v) = js_sys::Reflect::get(env, &JsValue::from_str(name)) else {
+        return Raw::Missing;
+    };
+    if v.is_undefined() || v.is_null() {
+        Raw::Missing
+    } else if let Some(s) = v.as_string() {
+        Raw::Text(s)
+    } else if let Some(n) = v.as_f64() {
+        Raw::Number(n)
+    } else if let Some(b) = v.as_bool() {
+        Raw::Bool(b)
+    } else if js_sys::Array::is_array(&v) {
+        let items: Option<Vec<String>> = js_sys::Array::from(&v)
+            .iter()
+            .map(|x| x.as_string())
+            .collect();
+        items.map_or(Raw::Other, Raw::List)
+    } else {
+        Raw::Other
+    }
+}
+
+/// The snapshot to answer with. Looks at KV when due: inline while nothing
+/// is served, in the background (after the response) otherwise.
+pub async fn snapshot(env: &Env, ctx: &Context, cfg: &Rc<Config>) -> Option<Rc<Loaded>> {
+    let due = ISOLATE.with(|i| i.borrow().loader.due(clock(), cfg.refresh_ms));
+    match due {
+        Due::No => {}
+        Due::Now => check(env.clone(), Rc::clone(cfg)).await,
+        Due::Background => ctx.wait_until(check(env.clone(), Rc::clone(cfg))),
+    }
+    ISOLATE.with(|i| i.borrow().loader.current())
+}
+
+/// Reads the raw bytes from KV and lets the loader judge them.
+async fn check(env: Env, cfg: Rc<Config>) {
+    ISOLATE.with(|i| i.borrow_mut().loader.begin(clock()));
+    let read = match env.kv(KV_BINDING) {
+        Ok(kv) => kv
+            .get(&cfg.snapshot_key)
+            .bytes()
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(format!("no kv namespace bound as `{KV_BINDING}`: {e}")),
+    };
+    let now = clock();
+    let outcome = ISOLATE.with(|i| i.borrow_mut().loader.offer(read, &cfg, now));
+    let serving = ISOLATE.with(|i| i.borrow().loader.current().map(|c| c.version));
+    match outcome {
+        Outcome::Accepted(l) => console_log!(
+            "{}",
+            json!({
+                "event": "snapshot_loaded", "version": l.version, "digest": l.digest,
+                "environment": l.environment(), "release": l.release(),
+                "expires_at": l.expires_at.map(|t| t.to_string()),
+                "stale": l.snapshot.is_stale(now), "signed_by": l.signed_by,
+            })
+        ),
+        Outcome::Rejected(r) => log_error(&json!({
+            "event": "snapshot_rejected", "code": r.code, "message": r.message,
+            "snapshot_key": cfg.snapshot_key, "serving_version": serving,
+        })),
+        Outcome::Unchanged => {}
+    }
+}
+
+pub fn log_error(line: &serde_json::Value) {
+    console_error!("{line}");
+}
+
+pub fn last_rejection() -> Option<Rejection> {
+    ISOLATE.with(|i| i.borrow().loader.last_rejection().cloned())
+}
+
+/// `/healthz`'s status code and body.
+pub fn health(
+    cfg: Result<&Config, &ConfigError>,
+    now: Timestamp,
+) -> worker::Result<(u16, Vec<u8>)> {
+    ISOLATE.with(|i| {
+        let i = i.borrow();
+        let h = health::health(&i.loader, cfg, now);
+        let body = serde_json::to_vec(&h)?;
+        Ok((h.http_status(), body))
+    })
+}
+
+/// Counts exposures into Analytics Engine (when bound) and logs a sample.
+pub fn expose(env: &Env, cfg: &Config, l: &Loaded, exposures: &[Exposure<'_>]) {
+    if let Ok(ds) = env.analytics_engine(EXPOSURES_BINDING) {
+        for e in exposures.iter().take(MAX_POINTS_PER_REQUEST) {
+            let p = exposure::data_point(e, l);
+            let written = AnalyticsEngineDataPointBuilder::new()
+                .indexes([p.index.as_str()])
+                .blobs(p.blobs.iter().map(String::as_str))
+                .doubles(p.doubles)
+                .write_to(&ds);
+            if let Err(err) = written {
+                log_error(&json!({"event": "exposure_write_failed", "message": err.to_string()}));
+                break;
+            }
+        }
+        if exposures.len() > MAX_POINTS_PER_REQUEST {
+            let first =
+                ISOLATE.with(|i| !std::mem::replace(&mut i.borrow_mut().warned_points, true));
+            if first {
+                log_error(&json!({
+                    "event": "exposures_truncated",
+                    "message": format!("a bulk answer of {} flags counts its first {MAX_POINTS_PER_REQUEST} (the analytics engine limit per request)", exposures.len()),
+                }));
+            }
+        }
+    }
+    if exposure::sampled(cfg.exposure_sample, js_sys::Math::random()) {
+        for e in exposures {
+            console_log!("{}", exposure::log_line(e, l, cfg.exposure_sample));
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! The Workers runtime side: routes, bindings, KV, responses, logs. Only this
+//! module touches `worker`; it converts and calls the pure modules.
+
+mod isolate;
+mod reply;
+
+use futures_util::StreamExt as _;
+use worker::{Context, Env, Method, Request, Response, Result, event};
+
+use crate::config::{Config, ConfigError};
+use crate::http::{self, MAX_BODY, TIME_HEADER};
+use crate::ofrep::{self, Failure};
+use isolate::{clock, config, snapshot};
+use reply::{json, reply};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    match route(req, &env, &ctx).await {
+        Ok(resp) => Ok(resp),
+        Err(e) => {
+            let why = format!("internal error: {e}");
+            isolate::log_error(&serde_json::json!({"event": "error", "message": why}));
+            json(500, Failure::general(500, why).body(None), &[])
+        }
+    }
+}
+
+async fn route(req: Request, env: &Env, ctx: &Context) -> Result<Response> {
+    let method = req.method();
+    if method == Method::Options {
+        return reply(204, Vec::new(), None, &[]);
+    }
+    let path = req.path();
+    match path.as_str() {
+        "/healthz" | "/v1/keys" | "/v1/snapshot" => {
+            if !matches!(method, Method::Get | Method::Head) {
+                return not_allowed(&method, &path, "GET, HEAD, OPTIONS");
+            }
+            match path.as_str() {
+                "/healthz" => healthz(env, ctx).await,
+                "/v1/keys" => keys(env).await,
+                _ => envelope(&req, env, ctx).await,
+            }
+        }
+        other => match http::ofrep_route(other) {
+            None => not_found(&method, &path),
+            Some(_) if method != Method::Post => not_allowed(&method, &path, "POST, OPTIONS"),
+            Some(key) => evaluate(req, env, ctx, key).await,
+        },
+    }
+}
+
+fn not_allowed(method: &Method, path: &str, allow: &str) -> Result<Response> {
+    let body =
+        serde_json::json!({"error": format!("{} is not allowed on {path}", method.as_ref())});
+    json(405, body.to_string().into_bytes(), &[("Allow", allow)])
+}
+
+fn not_found(method: &Method, path: &str) -> Result<Response> {
+    let body = serde_json::json!({"error": format!("no route for {} {path}", method.as_ref())});
+    json(404, body.to_string().into_bytes(), &[])
+}
+
+/// The OFREP endpoints: auth, limits, the context, then the core.
+async fn evaluate(
+    mut req: Request,
+    env: &Env,
+    ctx: &Context,
+    key: Option<String>,
+) -> Result<Response> {
+    let key = key.as_deref();
+    let fail = |f: Failure| json(f.status, f.body(key), &[]);
+    let cfg = match config(env) {
+        Ok(cfg) => cfg,
+        Err(e) => return misconfigured(&e, key),
+    };
+    let h = req.headers();
+    if !http::authorized(
+        &cfg.api_keys,
+        h.get("X-API-Key")?.as_deref(),
+        h.get("Authorization")?.as_deref(),
+    ) {
+        return unauthorized(key);
+    }
+    let at = match http::time_override(cfg.allow_time_override, h.get(TIME_HEADER)?.as_deref()) {
+        Ok(at) => at,
+        Err(e) => return fail(Failure::general(400, e.to_string())),
+    };
+    let if_none_match = h.get("If-None-Match")?;
+    let declared = h
+        .get("Content-Length")?
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return too_large(declared.unwrap_or_default(), key);
+    }
+    let body = match read_body(&mut req).await? {
+        Ok(body) => body,
+        Err(size) => return too_large(size, key),
+    };
+    let context = match ofrep::parse_context(&body) {
+        Ok(c) => c,
+        Err(f) => return fail(f),
+    };
+    let Some(loaded) = snapshot(env, ctx, &cfg).await else {
+        return fail(Failure::not_ready(not_ready_details(&cfg)));
+    };
+    let now = at.unwrap_or_else(clock);
+    let answer = match key {
+        Some(k) => ofrep::single(&loaded, k, &context, now),
+        None => ofrep::bulk(&loaded, &context, now),
+    };
+    let answer = match answer {
+        Ok(a) => a,
+        Err(f) => return fail(f),
+    };
+    isolate::expose(env, &cfg, &loaded, &answer.exposures);
+    let tag = http::etag(&answer.body);
+    let version = loaded.version.to_string();
+    let headers = [
+        ("ETag", tag.as_str()),
+        ("X-Edgeflag-Version", version.as_str()),
+    ];
+    if http::none_match(if_none_match.as_deref(), &tag) {
+        return reply(304, Vec::new(), None, &headers);
+    }
+    json(200, answer.body, &headers)
+}
+
+/// The body, read up to the limit: `Err(bytes seen)` past it, so a chunked
+/// upload without a length cannot make the isolate buffer it whole.
+async fn read_body(req: &mut Request) -> Result<std::result::Result<Vec<u8>, u64>> {
+    let Ok(mut stream) = req.stream() else {
+        return Ok(Ok(Vec::new()));
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        body.extend_from_slice(&chunk?);
+        if body.len() > MAX_BODY {
+            return Ok(Err(body.len() as u64));
+        }
+    }
+    Ok(Ok(body))
+}
+
+fn too_large(size: u64, key: Option<&str>) -> Result<Response> {
+    let f = Failure::general(
+        413,
+        format!("the request body is over the {MAX_BODY}-byte limit ({size} bytes or more)"),
+    );
+    json(413, f.body(key), &[])
+}
+
+fn misconfigured(e: &ConfigError, key: Option<&str>) -> Result<Response> {
+    let f = Failure::general(500, format!("the worker is misconfigured: {e}"));
+    json(500, f.body(key), &[])
+}
+
+fn unauthorized(key: Option<&str>) -> Result<Response> {
+    let f = Failure::general(
+        401,
+        "an api key is required: send it as X-API-Key or Authorization: Bearer",
+    );
+    json(401, f.body(key), &[("WWW-Authenticate", "Bearer")])
+}
+
+fn not_ready_details(cfg: &Config) -> String {
+    let why = isolate::last_rejection()
+        .map(|r| {
+            format!(
+                "; the last attempt was rejected ({}): {}",
+                r.code, r.message
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "no valid snapshot has loaded from kv key `{}` yet{why}",
+        cfg.snapshot_key
+    )
+}
+
+/// `GET /healthz`.
+async fn healthz(env: &Env, ctx: &Context) -> Result<Response> {
+    let cfg = config(env);
+    if let Ok(cfg) = &cfg {
+        snapshot(env, ctx, cfg).await;
+    }
+    let (status, body) = isolate::health(cfg.as_deref(), clock())?;
+    json(status, body, &[("Cache-Control", "no-store")])
+}
+
+/// `GET /v1/snapshot?env=NAME` for an environment this worker does not serve:
+/// the envelope stored under its `CONSOLE_SNAPSHOTS` key, as stored. It is not
+/// verified or evaluated here; the console verifies it in the browser.
+async fn other_environment(
+    env: &Env,
+    cfg: &Config,
+    wanted: &str,
+    serving: &str,
+    cache: &str,
+    req: &Request,
+) -> Result<Response> {
+    let listed: Vec<&str> = cfg
+        .console_snapshots
+        .iter()
+        .map(|(e, _)| e.as_str())
+        .collect();
+    let Some(kv_key) = cfg.console_snapshot(wanted) else {
+        let body = serde_json::json!({"error": format!(
+            "no snapshot for environment `{wanted}`: this worker serves `{serving}`, and CONSOLE_SNAPSHOTS lists {}",
+            if listed.is_empty() { "none".to_owned() } else { listed.join(", ") }
+        )});
+        return json(404, body.to_string().into_bytes(), &[]);
+    };
+    let bytes = env.kv(isolate::KV_BINDING)?.get(kv_key).bytes().await?;
+    let Some(bytes) = bytes else {
+        let body = serde_json::json!({"error": format!("no snapshot stored under `{kv_key}` for environment `{wanted}`")});
+        return json(404, body.to_string().into_bytes(), &[]);
+    };
+    let tag = http::etag(&bytes);
+    let headers = [("ETag", tag.as_str()), ("Cache-Control", cache)];
+    if http::none_match(req.headers().get("If-None-Match")?.as_deref(), &tag) {
+        return reply(304, Vec::new(), None, &headers);
+    }
+    json(200, bytes, &headers)
+}
+
+/// `GET /v1/keys`: the trusted public keys, so clients can verify `/v1/snapshot`.
+async fn keys(env: &Env) -> Result<Response> {
+    let cfg = match config(env) {
+        Ok(cfg) => cfg,
+        Err(e) => return misconfigured(&e, None),
+    };
+    let mut keys = Vec::new();
+    for k in &cfg.trusted {
+        let pem = k
+            .to_spki_pem()
+            .map_err(|e| worker::Error::RustError(e.to_string()))?;
+        keys.push(serde_json::json!({"keyid": k.key_id(), "pem": pem}));
+    }
+    let body = serde_json::json!({"threshold": cfg.threshold, "keys": keys});
+    json(
+        200,
+        body.to_string().into_bytes(),
+        &[("Cache-Control", "max-age=300")],
+    )
+}
+
+/// `GET /v1/snapshot`: the signed envelope exactly as stored, for browsers and
+/// Node to verify and evaluate locally.
+async fn envelope(req: &Request, env: &Env, ctx: &Context) -> Result<Response> {
+    let cfg = match config(env) {
+        Ok(cfg) => cfg,
+        Err(e) => return misconfigured(&e, None),
+    };
+    let h = req.headers();
+    if !http::authorized(
+        &cfg.api_keys,
+        h.get("X-API-Key")?.as_deref(),
+        h.get("Authorization")?.as_deref(),
+    ) {
+        return unauthorized(None);
+    }
+    // Revalidate after the refresh interval: a newer snapshot may be in KV by then.
+    let scope = if cfg.api_keys.is_empty() {
+        "public"
+    } else {
+        "private"
+    };
+    let cache = format!(
+        "{scope}, max-age={}, must-revalidate",
+        cfg.refresh_ms / 1000
+    );
+    let wanted = req
+        .url()?
+        .query_pairs()
+        .find(|(k, _)| k == "env")
+        .map(|(_, v)| v.into_owned());
+    let Some(loaded) = snapshot(env, ctx, &cfg).await else {
+        let f = Failure::not_ready(not_ready_details(&cfg));
+        return json(503, f.body(None), &[]);
+    };
+    if let Some(other) = wanted.filter(|w| w != loaded.environment()) {
+        return other_environment(env, &cfg, &other, loaded.environment(), &cache, req).await;
+    }
+    let version = loaded.version.to_string();
+    let headers = [
+        ("ETag", loaded.envelope_etag.as_str()),
+        ("Cache-Control", cache.as_str()),
+        ("X-Edgeflag-Version", version.as_str()),
+    ];
+    if http::none_match(h.get("If-None-Match")?.as_deref(), &loaded.envelope_etag) {
+        return reply(304, Vec::new(), None, &headers);
+    }
+    json(200, loaded.envelope.clone(), &headers)
+}

@@ -1,0 +1,154 @@
+//! `GET /healthz`: what this isolate serves and whether that is healthy.
+//!
+//! - `ok`: a snapshot is served, it has not expired, and the latest check
+//!   found it in KV.
+//! - `degraded`: a snapshot is served, but it has expired (answers say
+//!   `STALE`) or the latest value read from KV was rejected.
+//! - `unavailable`: nothing is served (evaluations answer `PROVIDER_NOT_READY`)
+//!   or the worker's settings are unusable.
+
+use edgeflag::Timestamp;
+use serde::Serialize;
+
+use crate::config::{Config, ConfigError};
+use crate::loader::{Loader, Rejection};
+
+#[derive(Debug, Serialize)]
+pub struct Health<'a> {
+    pub status: &'static str,
+    /// Why the status is not `ok`, in words.
+    pub problems: Vec<String>,
+    pub snapshot_key: Option<&'a str>,
+    pub version: Option<u64>,
+    pub environment: Option<&'a str>,
+    pub release: Option<&'a str>,
+    pub digest: Option<&'a str>,
+    pub issued_at: Option<String>,
+    pub expires_at: Option<String>,
+    /// Seconds since the served snapshot was issued.
+    pub age_seconds: Option<i64>,
+    pub stale: bool,
+    pub forced: Option<bool>,
+    pub signed_by: Option<&'a [String]>,
+    pub loaded_at: Option<String>,
+    pub last_check: Option<String>,
+    pub last_rejection: Option<&'a Rejection>,
+    pub checks: u64,
+    pub rejections: u64,
+}
+
+impl Health<'_> {
+    /// 503 when unavailable, so load balancers and uptime checks notice.
+    pub fn http_status(&self) -> u16 {
+        if self.status == "unavailable" {
+            503
+        } else {
+            200
+        }
+    }
+}
+
+pub fn health<'a>(
+    loader: &'a Loader,
+    cfg: Result<&'a Config, &ConfigError>,
+    now: Timestamp,
+) -> Health<'a> {
+    let cur = loader.served();
+    let mut problems = Vec::new();
+    if let Err(e) = cfg {
+        problems.push(format!("the worker is misconfigured: {e}"));
+    }
+    let stale = cur.is_some_and(|c| c.snapshot.is_stale(now));
+    match cur {
+        None => problems.push("no valid snapshot has loaded".into()),
+        Some(c) if stale => problems.push(format!(
+            "snapshot version {} expired at {}: answers are STALE",
+            c.version,
+            c.expires_at.map(|t| t.to_string()).unwrap_or_default()
+        )),
+        Some(_) => {}
+    }
+    if cur.is_some() && !loader.in_sync() {
+        if let Some(r) = loader.last_rejection() {
+            problems.push(format!(
+                "the latest value in kv was rejected ({}): {}",
+                r.code, r.message
+            ));
+        }
+    }
+    let status = if cur.is_none() || cfg.is_err() {
+        "unavailable"
+    } else if problems.is_empty() {
+        "ok"
+    } else {
+        "degraded"
+    };
+    let time = |t: Timestamp| t.to_string();
+    Health {
+        status,
+        problems,
+        snapshot_key: cfg.ok().map(|c| c.snapshot_key.as_str()),
+        version: cur.map(|c| c.version),
+        environment: cur.map(|c| c.environment()),
+        release: cur.map(|c| c.release()),
+        digest: cur.map(|c| c.digest.as_str()),
+        issued_at: cur.map(|c| time(c.issued_at)),
+        expires_at: cur.and_then(|c| c.expires_at).map(time),
+        age_seconds: cur.map(|c| (now.as_millis() - c.issued_at.as_millis()).div_euclid(1000)),
+        stale,
+        forced: cur.map(|c| c.forced),
+        signed_by: cur.map(|c| c.signed_by.as_slice()),
+        loaded_at: cur.map(|c| time(c.loaded_at)),
+        last_check: loader.last_check().map(time),
+        last_rejection: loader.last_rejection(),
+        checks: loader.checks,
+        rejections: loader.rejections,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::{at, config, envelope, key};
+
+    #[test]
+    fn unavailable_ok_degraded() {
+        let cfg = config();
+        let now = at("2026-11-27T00:00:00Z");
+        let mut l = Loader::default();
+        let h = health(&l, Ok(&cfg), now);
+        assert_eq!((h.status, h.http_status()), ("unavailable", 503));
+        assert_eq!(h.problems, ["no valid snapshot has loaded"]);
+
+        l.begin(now);
+        l.offer(
+            Ok(Some(envelope(&key(1), 4, Some("2026-12-10T00:00:00Z")))),
+            &cfg,
+            now,
+        );
+        let h = health(&l, Ok(&cfg), now);
+        assert_eq!(
+            (h.status, h.version, h.environment),
+            ("ok", Some(4), Some("production"))
+        );
+        assert_eq!(h.age_seconds, Some(26 * 86_400));
+        assert_eq!(h.expires_at.as_deref(), Some("2026-12-10T00:00:00Z"));
+
+        l.begin(now);
+        l.offer(Ok(Some(b"{}".to_vec())), &cfg, now);
+        let h = health(&l, Ok(&cfg), now);
+        assert_eq!(h.status, "degraded");
+        assert_eq!(h.last_rejection.map(|r| r.code), Some("MALFORMED"));
+        assert!(h.problems[0].starts_with("the latest value in kv was rejected (MALFORMED): "));
+
+        let later = at("2026-12-11T00:00:00Z");
+        let h = health(&l, Ok(&cfg), later);
+        assert!(h.stale);
+        assert_eq!(
+            h.problems[0],
+            "snapshot version 4 expired at 2026-12-10T00:00:00Z: answers are STALE"
+        );
+        let json = serde_json::to_value(&h).unwrap();
+        assert_eq!(json["last_rejection"]["at"], "2026-11-27T00:00:00Z");
+    }
+}

@@ -1,0 +1,188 @@
+use super::*;
+use crate::testkit::{at, config, envelope, key};
+
+fn accepted(o: Outcome) -> Rc<Loaded> {
+    match o {
+        Outcome::Accepted(l) => l,
+        other => panic!("expected a load, got {other:?}"),
+    }
+}
+
+fn rejected(o: Outcome) -> Rejection {
+    match o {
+        Outcome::Rejected(r) => r,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+fn check(l: &mut Loader, bytes: Vec<u8>, now: Timestamp) -> Outcome {
+    l.begin(now);
+    l.offer(Ok(Some(bytes)), &config(), now)
+}
+
+const NOW: &str = "2026-11-27T00:00:00Z";
+
+#[test]
+fn cold_then_refresh_schedule() {
+    let cfg = config();
+    let now = at(NOW);
+    let mut l = Loader::default();
+    assert_eq!(l.due(now, cfg.refresh_ms), Due::Now);
+    l.begin(now);
+    // A concurrent cold request reads too rather than wait.
+    assert_eq!(l.due(now, cfg.refresh_ms), Due::Now);
+    let loaded = accepted(l.offer(Ok(Some(envelope(&key(1), 3, None))), &cfg, now));
+    assert_eq!(
+        (loaded.version, loaded.environment(), loaded.release()),
+        (3, "production", "unit")
+    );
+    assert_eq!(l.due(now.add_millis(29_999), cfg.refresh_ms), Due::No);
+    assert_eq!(
+        l.due(now.add_millis(30_000), cfg.refresh_ms),
+        Due::Background
+    );
+    l.begin(now.add_millis(30_000));
+    assert_eq!(
+        l.due(now.add_millis(60_000), cfg.refresh_ms),
+        Due::No,
+        "one refresh at a time"
+    );
+}
+
+#[test]
+fn failed_cold_check_waits_for_the_interval() {
+    let cfg = config();
+    let now = at(NOW);
+    let mut l = Loader::default();
+    l.begin(now);
+    let r = rejected(l.offer(Ok(None), &cfg, now));
+    assert_eq!(r.code, "MISSING");
+    assert_eq!(r.message, "kv holds no value under `snapshot:production`");
+    assert_eq!(l.due(now.add_millis(1000), cfg.refresh_ms), Due::No);
+    assert_eq!(l.due(now.add_millis(30_000), cfg.refresh_ms), Due::Now);
+    l.begin(now);
+    let r = rejected(l.offer(Err("network".into()), &cfg, now));
+    assert_eq!(
+        (r.code, r.message.as_str()),
+        (
+            "KV_ERROR",
+            "reading `snapshot:production` from kv failed: network"
+        )
+    );
+}
+
+#[test]
+fn hostile_values_keep_the_last_good_snapshot() {
+    let now = at(NOW);
+    let mut l = Loader::default();
+    accepted(check(&mut l, envelope(&key(1), 5, None), now));
+    let mut tampered = String::from_utf8(envelope(&key(1), 6, None)).unwrap();
+    let sig_at = tampered.find("\"sig\": \"").unwrap() + 8;
+    let flipped = if &tampered[sig_at..sig_at + 1] == "A" {
+        "B"
+    } else {
+        "A"
+    };
+    tampered.replace_range(sig_at..sig_at + 1, flipped);
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (tampered.into_bytes(), "BAD_SIGNATURE"),
+        (envelope(&key(2), 7, None), "UNKNOWN_KEY"),
+        (envelope(&key(1), 4, None), "VERSION_TOO_OLD"),
+        (
+            envelope(&key(1), 8, Some("2026-11-20T00:00:00Z")),
+            "EXPIRED",
+        ),
+        (b"not json".to_vec(), "MALFORMED"),
+    ];
+    for (bytes, code) in cases {
+        let r = rejected(check(&mut l, bytes.clone(), now));
+        assert_eq!(r.code, code, "{}", r.message);
+        assert_eq!(l.current().unwrap().version, 5);
+        assert!(!l.in_sync());
+        assert!(
+            matches!(check(&mut l, bytes, now), Outcome::Unchanged),
+            "verified only once"
+        );
+    }
+    assert_eq!(l.rejections, 5);
+    assert_eq!(
+        l.last_rejection().unwrap().message,
+        "malformed snapshot: not a dsse envelope: expected ident at line 1 column 2"
+    );
+    // The served bytes again: in sync, nothing verified.
+    assert!(matches!(
+        check(&mut l, envelope(&key(1), 5, None), now),
+        Outcome::Unchanged
+    ));
+    assert!(l.in_sync());
+    assert_eq!(
+        accepted(check(&mut l, envelope(&key(1), 9, None), now)).version,
+        9
+    );
+}
+
+#[test]
+fn versions_never_go_back_and_are_never_reused() {
+    let now = at(NOW);
+    let mut l = Loader::default();
+    accepted(check(&mut l, envelope(&key(1), 5, None), now));
+    let r = rejected(check(&mut l, envelope(&key(1), 4, None), now));
+    assert_eq!(
+        r.message,
+        "snapshot version 4 is below the minimum 5 (the highest version this isolate has served)"
+    );
+    let other = envelope(&key(1), 5, Some("2027-01-01T00:00:00Z"));
+    let r = rejected(check(&mut l, other, now));
+    assert_eq!(r.code, "VERSION_REUSED");
+    assert!(
+        r.message
+            .starts_with("snapshot version 5 is already served with payload sha256:"),
+        "{}",
+        r.message
+    );
+}
+
+#[test]
+fn min_snapshot_version_applies_from_the_start() {
+    let mut cfg = config();
+    cfg.min_version = 10;
+    let now = at(NOW);
+    let mut l = Loader::default();
+    l.begin(now);
+    let r = rejected(l.offer(Ok(Some(envelope(&key(1), 9, None))), &cfg, now));
+    assert_eq!(r.message, "snapshot version 9 is below the minimum 10");
+    assert!(l.current().is_none());
+}
+
+#[test]
+fn expired_snapshots_load_only_when_nothing_fresher_is_served() {
+    let now = at(NOW);
+    // A cold isolate whose only snapshot has expired serves it (stale policy).
+    let mut l = Loader::default();
+    let stale = accepted(check(
+        &mut l,
+        envelope(&key(1), 3, Some("2026-11-20T00:00:00Z")),
+        now,
+    ));
+    assert!(stale.snapshot.is_stale(now));
+    // A newer expired one replaces an expired one.
+    accepted(check(
+        &mut l,
+        envelope(&key(1), 4, Some("2026-11-21T00:00:00Z")),
+        now,
+    ));
+    // A fresh isolate refuses it, then takes it once its own snapshot expired.
+    let mut l = Loader::default();
+    accepted(check(
+        &mut l,
+        envelope(&key(1), 3, Some("2026-11-28T00:00:00Z")),
+        now,
+    ));
+    let newer_expired = envelope(&key(1), 4, Some("2026-11-26T00:00:00Z"));
+    assert_eq!(
+        rejected(check(&mut l, newer_expired.clone(), now)).code,
+        "EXPIRED"
+    );
+    let later = at("2026-11-29T00:00:00Z");
+    assert_eq!(accepted(check(&mut l, newer_expired, later)).version, 4);
+}

@@ -1,0 +1,61 @@
+//! Signed snapshots for the unit tests, made with the core like `edgeflag build`.
+
+use edgeflag::{Payload, ReleaseFile, SNAPSHOT_SCHEMA, SigningKey, Timestamp};
+
+use crate::config::{Config, Raw};
+
+pub fn key(seed: u8) -> SigningKey {
+    SigningKey::from_secret_bytes([seed; 32])
+}
+
+pub fn at(s: &str) -> Timestamp {
+    Timestamp::parse(s).unwrap()
+}
+
+/// A small release: a rule, a staged rollout, and a kill switch marked `stale = "safe"`.
+pub const RELEASE: &str = r#"{
+  "schema": 1,
+  "release": { "name": "unit" },
+  "flags": {
+    "new-checkout": {
+      "type": "boolean",
+      "owner": "payments-team",
+      "runbook": "https://runbooks.example/new-checkout",
+      "rules": [{ "name": "beta testers", "match": [{ "attr": "beta", "op": "eq", "values": [true] }], "serve": "on" }],
+      "rollout": { "variant": "on", "stages": [{ "at": "2026-12-01T00:00:00Z", "percent": 50 }] }
+    },
+    "payments-kill-switch": {
+      "type": "boolean", "default": "on", "stale": "safe",
+      "rollback": { "variant": "off", "steps": ["disable payments"] }
+    }
+  }
+}"#;
+
+/// The envelope of `RELEASE` for `production`, version `version`.
+pub fn envelope(signer: &SigningKey, version: u64, expires_at: Option<&str>) -> Vec<u8> {
+    let release = ReleaseFile::from_json(RELEASE).unwrap();
+    let payload = Payload {
+        schema: SNAPSHOT_SCHEMA,
+        version,
+        issued_at: "2026-11-01T00:00:00Z".into(),
+        expires_at: expires_at.map(str::to_owned),
+        previous: None,
+        forced: false,
+        definitions: release.for_environment("production").unwrap(),
+    };
+    edgeflag::sign(&payload, &[signer])
+        .unwrap()
+        .envelope
+        .into_bytes()
+}
+
+/// A config trusting `key(1)`, with a 30 s refresh.
+pub fn config() -> Config {
+    let pem = key(1).public().to_spki_pem().unwrap();
+    Config::read(|name| match name {
+        "SNAPSHOT_KEY" => Raw::Text("snapshot:production".into()),
+        "TRUSTED_KEYS" => Raw::Text(pem.clone()),
+        _ => Raw::Missing,
+    })
+    .unwrap()
+}

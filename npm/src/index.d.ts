@@ -1,0 +1,251 @@
+/**
+ * edgeflag: feature flags for staged releases that only act on signed
+ * snapshots. One wasm core evaluates flags in Node, browsers and JS workers,
+ * after verifying the snapshot's Ed25519 signatures.
+ *
+ * ```js
+ * import { EdgeFlags } from "edgeflag";
+ * const flags = EdgeFlags.fromSnapshot(envelope, { trustedKeys: [publicKeyPem] });
+ * const on = flags.booleanValue("ranked-matchmaking", { targetingKey: "user-42" }, false);
+ * ```
+ * @packageDocumentation
+ */
+
+/** A JSON value, as flag values and context attributes are. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * The attributes of one user or request. `targetingKey` is the user's key;
+ * a `Date` attribute is compared as its RFC 3339 time; `undefined`
+ * attributes are absent.
+ */
+export type ContextAttributes = { targetingKey?: string } & Record<string, JsonValue | Date | undefined>;
+
+/** A context: plain attributes, or a {@link FlagContext} parsed once. */
+export type Context = ContextAttributes | FlagContext;
+
+/**
+ * An evaluation time: a `Date`, milliseconds since the epoch, or an RFC 3339
+ * string (microsecond precision). Omitted: the current time.
+ */
+export type Time = Date | number | string;
+
+/** Why a flag resolved as it did (the OpenFeature reasons, plus edgeflag's). */
+export type Reason =
+  | "STATIC"
+  | "DEFAULT"
+  | "TARGETING_MATCH"
+  | "SPLIT"
+  | "DISABLED"
+  | "ROLLBACK"
+  | "PREREQUISITE_FAILED"
+  | "STALE"
+  | "ERROR";
+
+/** The OpenFeature error codes an evaluation can end with. */
+export type ErrorCode = "FLAG_NOT_FOUND" | "TYPE_MISMATCH" | "INVALID_CONTEXT" | "GENERAL";
+
+/** What someone on call needs about a flag, and the snapshot's version. */
+export interface FlagMetadata {
+  /** The flag's type: `boolean`, `string`, `number` or `json`. */
+  readonly type?: string;
+  readonly description?: string;
+  readonly owner?: string;
+  /** The incident runbook's address. */
+  readonly runbook?: string;
+  /** Whether the flag is an emergency hotfix. */
+  readonly hotfix?: boolean;
+  /** The human steps of the flag's rollback plan. */
+  readonly rollbackSteps?: readonly string[];
+  /** The version of the snapshot that answered. */
+  readonly snapshotVersion: number;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * The detail of one evaluation, with OpenFeature's field names. Fields that
+ * do not apply are `undefined`.
+ */
+export interface EvaluationDetails<T = JsonValue> {
+  /** The served value, or the caller's default on error (`undefined` for `evaluate`). */
+  value: T;
+  variant: string | undefined;
+  reason: Reason;
+  errorCode: ErrorCode | undefined;
+  errorMessage: string | undefined;
+  /** Shared and frozen: the same object for every evaluation of the flag. */
+  flagMetadata: FlagMetadata;
+  /** The rule or partial rollback that decided, by name. */
+  rule: string | undefined;
+  /** The current rollout stage (0-based), when the rollout decided. */
+  stage: number | undefined;
+  /** The current rollout percentage, when the rollout step ran. */
+  percent: number | undefined;
+}
+
+/** Options of {@link EdgeFlags.fromSnapshot}. Unknown names are errors. */
+export interface SnapshotOptions {
+  /** The Ed25519 public keys to trust, SPKI PEM; an entry may hold several. */
+  trustedKeys: string[];
+  /** Distinct trusted keys whose signatures must verify (M of N). Default 1. */
+  threshold?: number;
+  /** The lowest version accepted: an older snapshot replayed is rejected. Default 0. */
+  minVersion?: number;
+  /** The time to check expiry against. Default: now. */
+  now?: Time;
+  /**
+   * Accept a snapshot past its expiry (default `false`, as the core's
+   * verify). Its evaluations then say `STALE` and flags marked
+   * `stale = "safe"` serve their rollback variant; providers use this to keep
+   * serving the last good plan.
+   */
+  allowExpired?: boolean;
+  /** The largest envelope accepted, in bytes. Default 10 MiB. */
+  maxSize?: number;
+}
+
+/**
+ * Why something was rejected, with a stable `code`:
+ * - the snapshot's: `TOO_LARGE`, `MALFORMED`, `TOO_DEEP`, `DUPLICATE_KEY`,
+ *   `WRONG_PAYLOAD_TYPE`, `UNKNOWN_KEY`, `BAD_SIGNATURE`, `BELOW_THRESHOLD`,
+ *   `EXPIRED`, `VERSION_TOO_OLD`, `UNSUPPORTED_SCHEMA`, `INVALID_DEFINITIONS`,
+ *   `UNSATISFIABLE_THRESHOLD`;
+ * - the caller's: `INVALID_KEY` (a trusted key that is not an Ed25519 SPKI
+ *   PEM), `INVALID_CONTEXT`, `INVALID_ARGUMENT`;
+ * - the providers': `FETCH_FAILED`, `NO_SNAPSHOT`.
+ */
+export class EdgeFlagsError extends Error {
+  readonly name: "EdgeFlagsError";
+  readonly code: string;
+}
+
+/**
+ * A context parsed once (versions and times read once), for any number of
+ * evaluations with any snapshot: the fast path for hot loops. Free it with
+ * `free()` (where the runtime has `Symbol.dispose`, `using` works too), or
+ * let the garbage collector do it.
+ */
+export class FlagContext {
+  private constructor();
+  free(): void;
+}
+
+/** Where one flag's rollout stands at a moment (the release console's timeline). */
+export interface FlagStatus {
+  key: string;
+  enabled: boolean;
+  hotfix: boolean;
+  rollout: {
+    by: string;
+    stage: number | null;
+    percent: number;
+    next: StageStatus | null;
+    stages: StageStatus[];
+  } | null;
+  rollbacks: { name: string; serve: string; since: string; active: boolean }[];
+}
+
+/** One stage of a schedule; `at` is `null` for a constant percentage. */
+export interface StageStatus {
+  index: number;
+  at: string | null;
+  percent: number;
+}
+
+/** How synthetic users resolved for one flag. */
+export interface Distribution {
+  key: string;
+  users: number;
+  /** Most common first. */
+  outcomes: { variant: string | null; reason: Reason; users: number; share: number }[];
+}
+
+/** A verified snapshot, ready to evaluate. */
+export class EdgeFlags {
+  private constructor();
+
+  /**
+   * Verifies a signed snapshot (a DSSE envelope: signatures first, before
+   * any flag content is parsed, then expiry, version and definitions) and
+   * loads it.
+   * @throws {EdgeFlagsError} with the rejection's `code`.
+   */
+  static fromSnapshot(envelope: string | Uint8Array | ArrayBuffer, options: SnapshotOptions): EdgeFlags;
+
+  /** The snapshot's version: it only grows per environment. */
+  readonly version: number;
+  /** The environment the snapshot was built for. */
+  readonly environment: string;
+  /** When it was issued, RFC 3339. */
+  readonly issuedAt: string;
+  /** When it expires, RFC 3339; `undefined` if never. */
+  readonly expiresAt: string | undefined;
+  /** The payload's digest: `sha256:` and hex. */
+  readonly digest: string;
+  /** The digest of the previous snapshot of this environment (the audit chain). */
+  readonly previous: string | undefined;
+  /** Whether it was built with `--force` despite a failing release checklist. */
+  readonly forced: boolean;
+  /** The ids of the trusted keys whose signatures verified. */
+  readonly signedBy: readonly string[];
+
+  /** The flag keys, in release-file order. */
+  flagKeys(): string[];
+  /** Whether the snapshot has passed its expiry at `now`. */
+  isExpired(now?: Time): boolean;
+
+  /**
+   * Parses a context once for many evaluations.
+   * @throws {EdgeFlagsError} `INVALID_CONTEXT` if it is not an object of JSON-compatible attributes.
+   */
+  context(attributes?: ContextAttributes): FlagContext;
+
+  /**
+   * Evaluates one flag: the detail, `value` `undefined` on error. Never
+   * throws: an unknown flag or a context that does not convert is an error
+   * detail (`FLAG_NOT_FOUND`, `INVALID_CONTEXT`).
+   */
+  evaluate(key: string, context?: Context, now?: Time): EvaluationDetails<JsonValue | undefined>;
+  /** Every flag for one context, keyed by flag key in release-file order. Never throws. */
+  evaluateAll(context?: Context, now?: Time): Record<string, EvaluationDetails<JsonValue | undefined>>;
+
+  /** A boolean flag's value, or `defaultValue` (wrong type, unknown flag, ...). Never throws. */
+  booleanValue(key: string, context: Context | undefined, defaultValue: boolean, now?: Time): boolean;
+  /** A string flag's value, or `defaultValue`. Never throws. */
+  stringValue(key: string, context: Context | undefined, defaultValue: string, now?: Time): string;
+  /** A number flag's value, or `defaultValue`. Never throws. */
+  numberValue(key: string, context: Context | undefined, defaultValue: number, now?: Time): number;
+  /**
+   * A JSON flag's value (frozen: it is shared between evaluations), or
+   * `defaultValue`. Never throws.
+   */
+  objectValue<T extends JsonValue>(key: string, context: Context | undefined, defaultValue: T, now?: Time): T;
+
+  /** {@link booleanValue} with its detail (OpenFeature's `getBooleanDetails`). */
+  booleanDetails(key: string, context: Context | undefined, defaultValue: boolean, now?: Time): EvaluationDetails<boolean>;
+  stringDetails(key: string, context: Context | undefined, defaultValue: string, now?: Time): EvaluationDetails<string>;
+  numberDetails(key: string, context: Context | undefined, defaultValue: number, now?: Time): EvaluationDetails<number>;
+  objectDetails<T extends JsonValue>(key: string, context: Context | undefined, defaultValue: T, now?: Time): EvaluationDetails<T>;
+
+  /** Where every flag's rollout and partial rollbacks stand at `now`. */
+  status(now?: Time): FlagStatus[];
+  /**
+   * How `users` synthetic users resolve for `flagKeys` (all when empty) at
+   * `now`, through the real evaluation. `template` gives fixed attributes.
+   */
+  simulate(flagKeys: string[], users: number, now?: Time, template?: Context): Distribution[];
+  /**
+   * The snapshot's definitions as signed, in the release file's JSON shape
+   * (description, owner, runbook, rollback steps, prerequisites, rules,
+   * partial rollbacks, rollout). A fresh copy on each call.
+   */
+  definitions(): Record<string, JsonValue>;
+  /** The keys of flags added, removed or changed since `previous`. */
+  changedFlags(previous: EdgeFlags): string[];
+
+  /**
+   * Frees the wasm memory now rather than at garbage collection (where the
+   * runtime has `Symbol.dispose`, `using` works too).
+   */
+  free(): void;
+}

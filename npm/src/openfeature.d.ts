@@ -1,0 +1,103 @@
+/**
+ * OpenFeature providers on edgeflag's wasm core: {@link EdgeFlagsServerProvider}
+ * for `@openfeature/server-sdk` and {@link EdgeFlagsWebProvider} for
+ * `@openfeature/web-sdk`.
+ *
+ * ```js
+ * import { OpenFeature } from "@openfeature/server-sdk";
+ * import { EdgeFlagsServerProvider } from "edgeflag/openfeature";
+ * await OpenFeature.setProviderAndWait(new EdgeFlagsServerProvider({
+ *   url: "https://flags.example.com/production.json",
+ *   trustedKeys: [publicKeyPem],
+ * }));
+ * ```
+ *
+ * Events: `PROVIDER_READY` once a snapshot verified (and again after a
+ * failure or expiry is over), `PROVIDER_CONFIGURATION_CHANGED` when a newer
+ * version is served (`flagsChanged` lists the flags whose definitions
+ * changed), `PROVIDER_ERROR` when a fetch fails or a snapshot is rejected
+ * (the last good one keeps serving; `metadata.code` is the rejection's code),
+ * `PROVIDER_STALE` when the served snapshot has expired (it keeps serving
+ * under the core's stale policy until a fresh one verifies).
+ * @packageDocumentation
+ */
+import type {
+  EvaluationContext,
+  JsonValue,
+  Logger,
+  ProviderEventEmitter,
+  AnyProviderEvent,
+  ProviderMetadata,
+  ResolutionDetails,
+} from "@openfeature/core";
+import type { EdgeFlags, Time } from "edgeflag";
+
+export interface EdgeFlagsProviderOptions {
+  /**
+   * Where to fetch the signed snapshot. It is polled with `If-None-Match`
+   * (the server's `ETag`); cross-origin, the server must expose `ETag` (CORS).
+   */
+  url?: string | URL;
+  /** A signed snapshot to start from (bytes or text), with or without `url`. */
+  snapshot?: string | Uint8Array | ArrayBuffer;
+  /** The Ed25519 public keys to trust, SPKI PEM. */
+  trustedKeys: string[];
+  /** Distinct trusted keys whose signatures must verify (M of N). Default 1. */
+  threshold?: number;
+  /** The lowest snapshot version accepted at first; after that, only newer ones. */
+  minVersion?: number;
+  /** How often to fetch `url`, in ms. Default 30000; 0 turns polling off. */
+  pollIntervalMs?: number;
+  /** A fetch's time limit, in ms. Default 10000. */
+  requestTimeoutMs?: number;
+  /** Extra request headers, e.g. authorization. */
+  headers?: Record<string, string>;
+  /** The fetch to use. Default: the global one. */
+  fetch?: typeof fetch;
+  /** The clock for evaluations and expiry. Default: the current time. */
+  now?: () => Time;
+}
+
+declare class EdgeFlagsProvider {
+  readonly metadata: ProviderMetadata;
+  readonly hooks: [];
+  readonly events: ProviderEventEmitter<AnyProviderEvent>;
+  constructor(options: EdgeFlagsProviderOptions);
+  /** The snapshot being served, once one has verified. */
+  readonly flags: EdgeFlags | undefined;
+  /** Loads `snapshot` and/or fetches `url`; rejects if no snapshot verified. */
+  initialize(context?: EvaluationContext): Promise<void>;
+  /** Stops polling. */
+  onClose(): Promise<void>;
+  /**
+   * Verifies `envelope` and serves it if it is newer than the current
+   * snapshot (a push instead of a poll). Returns whether it was served.
+   * @throws {import("edgeflag").EdgeFlagsError} and emits `PROVIDER_ERROR` when it is rejected.
+   */
+  update(envelope: string | Uint8Array | ArrayBuffer): boolean;
+  /** Fetches `url` now, as the poll would. */
+  refresh(): Promise<void>;
+}
+
+/** A provider for `@openfeature/server-sdk`: the context comes with each evaluation. */
+export class EdgeFlagsServerProvider extends EdgeFlagsProvider {
+  readonly runsOn: "server";
+  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext, logger?: Logger): Promise<ResolutionDetails<boolean>>;
+  resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext, logger?: Logger): Promise<ResolutionDetails<string>>;
+  resolveNumberEvaluation(flagKey: string, defaultValue: number, context: EvaluationContext, logger?: Logger): Promise<ResolutionDetails<number>>;
+  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext, logger?: Logger): Promise<ResolutionDetails<T>>;
+}
+
+/**
+ * A provider for `@openfeature/web-sdk`: one static context, parsed once when
+ * it is set or changes (`OpenFeature.setContext`), then used for every
+ * evaluation.
+ */
+export class EdgeFlagsWebProvider extends EdgeFlagsProvider {
+  readonly runsOn: "client";
+  onContextChange(oldContext: EvaluationContext, newContext: EvaluationContext): void;
+  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context?: EvaluationContext, logger?: Logger): ResolutionDetails<boolean>;
+  resolveStringEvaluation(flagKey: string, defaultValue: string, context?: EvaluationContext, logger?: Logger): ResolutionDetails<string>;
+  resolveNumberEvaluation(flagKey: string, defaultValue: number, context?: EvaluationContext, logger?: Logger): ResolutionDetails<number>;
+  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context?: EvaluationContext, logger?: Logger): ResolutionDetails<T>;
+}

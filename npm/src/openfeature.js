@@ -1,0 +1,409 @@
+// OpenFeature providers on the wasm core: EdgeFlagsServerProvider for
+// @openfeature/server-sdk (dynamic context: each call's context is converted
+// for that call) and EdgeFlagsWebProvider for @openfeature/web-sdk (static
+// context: parsed once when it changes). Both load a signed snapshot from
+// bytes and/or a URL, poll the URL with ETag, verify every new snapshot before
+// use, keep the last good one on any failure, and emit the provider events.
+// They emit and return the SDKs' string values, so neither SDK is needed at
+// run time: the package peer-depends on both, optionally.
+import { EdgeFlags, EdgeFlagsError } from "edgeflag";
+
+const READY = "PROVIDER_READY";
+const ERROR = "PROVIDER_ERROR";
+const STALE = "PROVIDER_STALE";
+const CHANGED = "PROVIDER_CONFIGURATION_CHANGED";
+// setTimeout's longest delay.
+const MAX_DELAY = 2 ** 31 - 1;
+
+/** The SDKs' ProviderEventEmitter: handlers per event type, called in order. */
+class Events {
+  #handlers = new Map();
+  #logger;
+
+  emit(type, details) {
+    for (const handler of this.getHandlers(type)) {
+      try {
+        const r = handler(details);
+        if (r && typeof r.catch === "function") r.catch((e) => this.#fail(e));
+      } catch (e) {
+        this.#fail(e);
+      }
+    }
+  }
+  addHandler(type, handler) {
+    this.#handlers.set(type, [...this.getHandlers(type), handler]);
+  }
+  removeHandler(type, handler) {
+    const list = this.getHandlers(type);
+    const i = list.lastIndexOf(handler);
+    if (i >= 0) list.splice(i, 1);
+    this.#handlers.set(type, list);
+  }
+  removeAllHandlers(type) {
+    if (type === undefined) this.#handlers.clear();
+    else this.#handlers.delete(type);
+  }
+  getHandlers(type) {
+    return [...(this.#handlers.get(type) ?? [])];
+  }
+  setLogger(logger) {
+    this.#logger = logger;
+    return this;
+  }
+  #fail(e) {
+    this.#logger?.error?.("edgeflag: an event handler failed", e);
+  }
+}
+
+function unref(timer) {
+  if (timer && typeof timer.unref === "function") timer.unref();
+  return timer;
+}
+
+function sameBytes(a, b) {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function bytesOf(envelope) {
+  if (typeof envelope === "string") return new TextEncoder().encode(envelope);
+  if (envelope instanceof ArrayBuffer) return new Uint8Array(envelope);
+  if (ArrayBuffer.isView(envelope)) {
+    return new Uint8Array(envelope.buffer, envelope.byteOffset, envelope.byteLength);
+  }
+  throw new EdgeFlagsError("MALFORMED", "malformed snapshot: expected a string, a Uint8Array or an ArrayBuffer");
+}
+
+// OpenFeature's flag metadata holds strings, numbers and booleans only.
+const flat = new WeakMap();
+function flagMetadata(meta) {
+  let out = flat.get(meta);
+  if (out === undefined) {
+    out = {};
+    for (const [k, v] of Object.entries(meta)) {
+      if (Array.isArray(v)) out[k] = v.join("\n");
+      else if (v !== null && typeof v !== "object") out[k] = v;
+    }
+    flat.set(meta, Object.freeze(out));
+  }
+  return out;
+}
+
+function resolution(d) {
+  return {
+    value: d.value,
+    variant: d.variant,
+    reason: d.reason,
+    errorCode: d.errorCode,
+    errorMessage: d.errorMessage,
+    flagMetadata: flagMetadata(d.flagMetadata),
+  };
+}
+
+const NOT_READY = (defaultValue) => ({
+  value: defaultValue,
+  reason: "ERROR",
+  errorCode: "PROVIDER_NOT_READY",
+  errorMessage: "no verified snapshot has loaded yet",
+  flagMetadata: {},
+});
+
+/** What both providers share: loading, polling, verifying, events. */
+class Provider {
+  metadata = Object.freeze({ name: "edgeflag" });
+  hooks = [];
+  events = new Events();
+
+  #options;
+  #flags;
+  #bytes;
+  #etag;
+  #state = "NOT_READY";
+  #failed = false;
+  // Whether the last snapshot fetched was rejected (a 304 repeats its verdict).
+  #rejected = false;
+  #initializing = false;
+  #queued = [];
+  #pollTimer;
+  #expiryTimer;
+  #polling;
+  #closed = false;
+
+  constructor(options) {
+    if (!options || !Array.isArray(options.trustedKeys)) {
+      throw new TypeError("edgeflag: options.trustedKeys (pem public keys) is required");
+    }
+    if (options.url === undefined && options.snapshot === undefined) {
+      throw new TypeError("edgeflag: give options.url, options.snapshot or both");
+    }
+    this.#options = { pollIntervalMs: 30_000, requestTimeoutMs: 10_000, ...options };
+  }
+
+  /** The snapshot being served, once one has verified. */
+  get flags() {
+    return this.#flags;
+  }
+
+  async initialize() {
+    this.#closed = false;
+    this.#initializing = true;
+    let error;
+    try {
+      if (this.#options.snapshot !== undefined) {
+        try {
+          this.update(this.#options.snapshot);
+        } catch {
+          // Reported below if it still matters; the URL may have a good snapshot.
+        }
+      }
+      if (this.#options.url !== undefined) await this.#poll();
+      this.#schedulePoll();
+      error = this.#queued.findLast((e) => e.type === ERROR);
+      if (!this.#flags) {
+        throw new EdgeFlagsError("NO_SNAPSHOT", `no snapshot verified${error ? ` (${error.details.message})` : ""}`);
+      }
+    } finally {
+      // Events during initialization are summed up once it is over: the SDK
+      // reports READY (or ERROR, when this throws) itself.
+      this.#initializing = false;
+      this.#queued = [];
+    }
+    this.#state = READY;
+    setTimeout(() => {
+      if (this.#failed && error) {
+        this.#state = ERROR;
+        this.events.emit(ERROR, error.details);
+      }
+      this.#settle();
+    }, 0);
+  }
+
+  async onClose() {
+    this.#closed = true;
+    clearTimeout(this.#pollTimer);
+    clearTimeout(this.#expiryTimer);
+  }
+
+  /**
+   * Verifies `envelope` and serves it if it is newer than the current
+   * snapshot. Throws (and emits PROVIDER_ERROR) when it does not verify;
+   * returns whether it replaced the current snapshot.
+   */
+  update(envelope) {
+    const bytes = bytesOf(envelope);
+    if (sameBytes(this.#bytes, bytes)) {
+      this.#failed = false;
+      this.#settle();
+      return false;
+    }
+    const current = this.#flags;
+    let next;
+    try {
+      next = EdgeFlags.fromSnapshot(bytes, {
+        trustedKeys: this.#options.trustedKeys,
+        threshold: this.#options.threshold,
+        // Only newer snapshots: an old one replayed, or the same version
+        // with other content, is rejected by the core.
+        minVersion: Math.max(this.#options.minVersion ?? 0, current ? current.version + 1 : 0),
+        // An expired snapshot still serves, under the core's stale policy.
+        allowExpired: true,
+        now: this.#now(),
+      });
+    } catch (e) {
+      this.#fail(e);
+      throw e;
+    }
+    this.#flags = next;
+    this.#bytes = bytes.slice();
+    this.#failed = false;
+    this.#watchExpiry();
+    if (current) {
+      this.#emit(CHANGED, {
+        message: `snapshot version ${current.version} -> ${next.version}`,
+        flagsChanged: next.changedFlags(current),
+        metadata: { version: next.version, previousVersion: current.version },
+      });
+    }
+    this.#settle();
+    return true;
+  }
+
+  /** Fetches the URL now (also done every `pollIntervalMs`). */
+  async refresh() {
+    await this.#poll();
+  }
+
+  #now() {
+    return this.#options.now ? this.#options.now() : undefined;
+  }
+
+  async #poll() {
+    if (this.#options.url === undefined) return;
+    if (this.#polling) return this.#polling;
+    this.#polling = (async () => {
+      const headers = { ...this.#options.headers };
+      if (this.#etag) headers["If-None-Match"] = this.#etag;
+      let res;
+      try {
+        const fetcher = this.#options.fetch ?? globalThis.fetch;
+        res = await fetcher(this.#options.url, {
+          headers,
+          signal: AbortSignal.timeout(this.#options.requestTimeoutMs),
+        });
+        // 304: what was fetched last time, good or bad, still stands.
+        if (res.status === 304) {
+          this.#failed = this.#rejected;
+          return;
+        }
+        if (!res.ok) {
+          throw new EdgeFlagsError("FETCH_FAILED", `GET ${this.#options.url}: ${res.status} ${res.statusText}`);
+        }
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        this.#etag = res.headers.get("ETag") ?? undefined;
+        try {
+          this.update(bytes);
+          this.#rejected = false;
+        } catch {
+          // Reported as an event by update; the last good snapshot serves on.
+          this.#rejected = true;
+        }
+      } catch (e) {
+        this.#fail(e instanceof EdgeFlagsError ? e : new EdgeFlagsError("FETCH_FAILED", `GET ${this.#options.url}: ${e.message}`, { cause: e }));
+      } finally {
+        this.#polling = undefined;
+        this.#settle();
+      }
+    })();
+    return this.#polling;
+  }
+
+  #schedulePoll() {
+    const every = this.#options.pollIntervalMs;
+    if (this.#options.url === undefined || !(every > 0) || this.#closed) return;
+    clearTimeout(this.#pollTimer);
+    this.#pollTimer = unref(
+      setTimeout(async () => {
+        await this.#poll();
+        this.#schedulePoll();
+      }, Math.min(every, MAX_DELAY)),
+    );
+  }
+
+  #watchExpiry() {
+    clearTimeout(this.#expiryTimer);
+    const at = this.#flags?.expiresAt;
+    if (at === undefined || this.#closed) return;
+    const now = this.#now() ?? Date.now();
+    const wait = Date.parse(at) - new Date(now).getTime() + 1;
+    this.#expiryTimer = unref(
+      setTimeout(() => (wait > MAX_DELAY ? this.#watchExpiry() : this.#settle()), Math.max(0, Math.min(wait, MAX_DELAY))),
+    );
+  }
+
+  #fail(e) {
+    this.#failed = true;
+    this.#state = ERROR;
+    const code = e instanceof EdgeFlagsError ? e.code : "GENERAL";
+    const message = e instanceof EdgeFlagsError ? `${e.code}: ${e.message}` : String(e?.message ?? e);
+    const metadata = { code };
+    if (this.#flags) metadata.servingVersion = this.#flags.version;
+    this.#emit(ERROR, { message, metadata });
+  }
+
+  // READY or STALE, whichever holds now, when the provider is not failing.
+  #settle() {
+    if (this.#initializing || this.#failed || !this.#flags || this.#closed) return;
+    const want = this.#flags.isExpired(this.#now()) ? STALE : READY;
+    if (want === this.#state) return;
+    this.#state = want;
+    const details =
+      want === STALE
+        ? { message: `snapshot version ${this.#flags.version} expired at ${this.#flags.expiresAt}`, metadata: { version: this.#flags.version } }
+        : { message: `serving snapshot version ${this.#flags.version}`, metadata: { version: this.#flags.version } };
+    this.#emit(want, details);
+  }
+
+  #emit(type, details) {
+    if (this.#closed) return;
+    if (this.#initializing) this.#queued.push({ type, details });
+    else this.events.emit(type, details);
+  }
+
+  /** @internal The resolution of a `*Details` call on the current snapshot. */
+  _resolve(method, key, defaultValue, context) {
+    const flags = this.#flags;
+    if (!flags) return NOT_READY(defaultValue);
+    return resolution(flags[method](key, context, defaultValue, this.#now()));
+  }
+}
+
+/** A provider for @openfeature/server-sdk: the context comes with each call. */
+export class EdgeFlagsServerProvider extends Provider {
+  runsOn = "server";
+
+  async resolveBooleanEvaluation(flagKey, defaultValue, context) {
+    return this._resolve("booleanDetails", flagKey, defaultValue, context);
+  }
+  async resolveStringEvaluation(flagKey, defaultValue, context) {
+    return this._resolve("stringDetails", flagKey, defaultValue, context);
+  }
+  async resolveNumberEvaluation(flagKey, defaultValue, context) {
+    return this._resolve("numberDetails", flagKey, defaultValue, context);
+  }
+  async resolveObjectEvaluation(flagKey, defaultValue, context) {
+    return this._resolve("objectDetails", flagKey, defaultValue, context);
+  }
+}
+
+/**
+ * A provider for @openfeature/web-sdk: one static context, parsed once when it
+ * is set or changes, then used for every evaluation.
+ */
+export class EdgeFlagsWebProvider extends Provider {
+  runsOn = "client";
+  #context;
+  #handle;
+
+  async initialize(context) {
+    this.#setContext(context);
+    await super.initialize(context);
+  }
+
+  onContextChange(_oldContext, newContext) {
+    this.#setContext(newContext);
+  }
+
+  resolveBooleanEvaluation(flagKey, defaultValue) {
+    return this.#resolve("booleanDetails", flagKey, defaultValue);
+  }
+  resolveStringEvaluation(flagKey, defaultValue) {
+    return this.#resolve("stringDetails", flagKey, defaultValue);
+  }
+  resolveNumberEvaluation(flagKey, defaultValue) {
+    return this.#resolve("numberDetails", flagKey, defaultValue);
+  }
+  resolveObjectEvaluation(flagKey, defaultValue) {
+    return this.#resolve("objectDetails", flagKey, defaultValue);
+  }
+
+  #setContext(context) {
+    this.#handle?.free();
+    this.#handle = undefined;
+    this.#context = context ?? {};
+  }
+
+  #resolve(method, key, defaultValue) {
+    const flags = this.flags;
+    if (flags && this.#handle === undefined) {
+      try {
+        // A context handle belongs to no snapshot: it outlives updates.
+        this.#handle = flags.context(this.#context);
+      } catch {
+        // Evaluating the raw context reports why it does not convert.
+        this.#handle = null;
+      }
+    }
+    return this._resolve(method, key, defaultValue, this.#handle ?? this.#context);
+  }
+}

@@ -1,0 +1,129 @@
+// The package in a real browser (Debian's headless Chromium, driven by
+// playwright-core): a plain <script type="module"> page with an import map
+// loads the "browser" entry point, verifies a snapshot, evaluates, and runs
+// the web provider with the real @openfeature/web-sdk; and the same package
+// bundled by Vite (which takes the wasm as an asset) runs too.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { extname, join, normalize } from "node:path";
+import { after, before, test } from "node:test";
+
+import { chromium } from "playwright-core";
+import { build as vite } from "vite";
+
+import { build, keys } from "../support/fixtures.mjs";
+
+const PAGE = `<!doctype html>
+<script type="importmap">
+{ "imports": {
+  "edgeflag": "/node_modules/edgeflag/dist/browser.js",
+  "edgeflag/openfeature": "/node_modules/edgeflag/dist/openfeature.js",
+  "@openfeature/web-sdk": "/node_modules/@openfeature/web-sdk/dist/esm/index.js",
+  "@openfeature/core": "/node_modules/@openfeature/core/dist/esm/index.js"
+} }
+</script>
+<script type="module">
+import { EdgeFlags, EdgeFlagsError } from "edgeflag";
+import { EdgeFlagsWebProvider } from "edgeflag/openfeature";
+import { OpenFeature } from "@openfeature/web-sdk";
+try {
+  const [envelope, pem] = await Promise.all(["/snapshot.json", "/key.pem"].map((u) => fetch(u).then((r) => r.text())));
+  const flags = EdgeFlags.fromSnapshot(envelope, { trustedKeys: [pem] });
+  const user = { targetingKey: "user-42", platform: "android", appVersion: "4.1.9" };
+  const detail = flags.evaluate("ranked-matchmaking", user, "2026-12-05T18:00:00Z");
+  let code;
+  try { EdgeFlags.fromSnapshot("{}", { trustedKeys: [pem] }); } catch (e) { code = e instanceof EdgeFlagsError && e.code; }
+  await OpenFeature.setContext({ targetingKey: "qa-bot-1" });
+  await OpenFeature.setProviderAndWait(new EdgeFlagsWebProvider({ url: "/snapshot.json", trustedKeys: [pem], pollIntervalMs: 0 }));
+  const of = OpenFeature.getClient().getBooleanDetails("ranked-matchmaking", false);
+  window.result = { version: flags.version, value: detail.value, reason: detail.reason, rule: detail.rule, code,
+    openfeature: [of.value, of.reason, of.flagMetadata.snapshotVersion] };
+} catch (e) {
+  window.result = { failed: String(e && e.stack || e) };
+}
+</script>`;
+
+const BUNDLED = `
+import { EdgeFlags } from "edgeflag";
+const [envelope, pem] = await Promise.all(["/snapshot.json", "/key.pem"].map((u) => fetch(u).then((r) => r.text())));
+const flags = EdgeFlags.fromSnapshot(envelope, { trustedKeys: [pem] });
+const d = flags.evaluate("ranked-matchmaking", { targetingKey: "qa-bot-2" }, "2026-12-05T18:00:00Z");
+window.result = { version: flags.version, value: d.value, reason: d.reason };
+`;
+
+const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".html": "text/html" };
+let server;
+let browser;
+let origin;
+let app;
+const served = [];
+
+before(async () => {
+  const k = keys();
+  const snapshot = build(k.key, { version: 9 });
+  // A Vite app inside the scratch project, so that "edgeflag" resolves to the installed package.
+  app = mkdtempSync(join(process.cwd(), ".vite-app-"));
+  writeFileSync(join(app, "index.html"), '<!doctype html><script type="module" src="./main.js"></script>');
+  writeFileSync(join(app, "main.js"), BUNDLED);
+  await vite({ root: app, base: "/vite/", logLevel: "error", build: { outDir: "dist", target: "es2022" } });
+  server = createServer(async (req, res) => {
+    const path = new URL(req.url, "http://x").pathname;
+    served.push(path);
+    if (path === "/") return res.writeHead(200, { "Content-Type": "text/html" }).end(PAGE);
+    if (path === "/snapshot.json") return res.writeHead(200, { "Content-Type": "application/json" }).end(snapshot);
+    if (path === "/key.pem") return res.writeHead(200).end(k.pub);
+    try {
+      const local = path.startsWith("/vite/") ? join(app, "dist", path.slice(6) || "index.html") : join(process.cwd(), path);
+      const file = normalize(local);
+      const body = await readFile(file);
+      res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream" }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  if (app) rmSync(app, { recursive: true, force: true });
+});
+
+async function resultOf(url) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(url);
+  await page.waitForFunction(() => window.result !== undefined, null, { timeout: 15_000 });
+  const result = await page.evaluate(() => window.result);
+  await page.close();
+  assert.deepEqual(errors, []);
+  return result;
+}
+
+test("a module script page verifies, evaluates and runs the web provider in Chromium", async () => {
+  const result = await resultOf(origin + "/");
+  assert.equal(result.failed, undefined, result.failed);
+  assert.equal(result.version, 9);
+  assert.deepEqual([result.value, result.reason, result.rule], [false, "ROLLBACK", "INC-2041 crash on legacy Android"]);
+  assert.equal(result.code, "MALFORMED");
+  assert.deepEqual(result.openfeature, [true, "TARGETING_MATCH", 9]);
+  assert.ok(served.includes("/node_modules/edgeflag/dist/edgeflag_wasm_bg.wasm"), served.join(" "));
+});
+
+test("bundled by Vite, the package runs in Chromium", async () => {
+  const result = await resultOf(origin + "/vite/");
+  assert.deepEqual(result, { version: 9, value: true, reason: "TARGETING_MATCH" });
+  assert.ok(served.some((p) => /^\/vite\/assets\/edgeflag_wasm_bg-.*\.wasm$/.test(p)), served.join(" "));
+});

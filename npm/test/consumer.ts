@@ -1,0 +1,43 @@
+// Type-checked by scripts/test-npm.sh (tsc --strict) against the installed
+// package: the .d.ts files describe the API as a TypeScript user calls it.
+import { EdgeFlags, EdgeFlagsError, FlagContext, type EvaluationDetails, type SnapshotOptions } from "edgeflag";
+import { EdgeFlagsServerProvider, EdgeFlagsWebProvider } from "edgeflag/openfeature";
+import { OpenFeature } from "@openfeature/server-sdk";
+import { OpenFeature as WebOpenFeature } from "@openfeature/web-sdk";
+
+declare const envelope: Uint8Array;
+declare const pem: string;
+
+const options: SnapshotOptions = { trustedKeys: [pem], minVersion: 3, now: new Date(), allowExpired: false };
+try {
+  const flags: EdgeFlags = EdgeFlags.fromSnapshot(envelope, options);
+  const version: number = flags.version;
+  const expires: string | undefined = flags.expiresAt;
+  const ctx: FlagContext = flags.context({ targetingKey: "user-42", signedUpAt: new Date(), plan: "pro" });
+  const on: boolean = flags.booleanValue("ranked-matchmaking", ctx, false);
+  const layout: string = flags.stringValue("store-layout", { targetingKey: "u" }, "classic", "2026-12-05T18:00:00Z");
+  const timeout: number = flags.numberValue("match-timeout-seconds", undefined, 60, Date.now());
+  const banner: { title: string } = flags.objectValue("season-banner", ctx, { title: "" });
+  const detail: EvaluationDetails<boolean> = flags.booleanDetails("ranked-matchmaking", ctx, false);
+  const owner: string | undefined = detail.flagMetadata.owner;
+  const all = flags.evaluateAll(ctx);
+  const reason: string = all["ranked-matchmaking"].reason;
+  const stage: number | null | undefined = flags.status()[0].rollout?.stage;
+  const users: number = flags.simulate(["store-layout"], 1000)[0].users;
+  const changed: string[] = flags.changedFlags(flags);
+  ctx.free();
+  flags.free();
+  void [version, expires, on, layout, timeout, banner, owner, reason, stage, users, changed];
+} catch (e) {
+  if (e instanceof EdgeFlagsError) {
+    const code: string = e.code;
+    void code;
+  }
+}
+
+const server = new EdgeFlagsServerProvider({ url: "https://flags.example.com/production.json", trustedKeys: [pem] });
+await OpenFeature.setProviderAndWait(server);
+const web = new EdgeFlagsWebProvider({ snapshot: envelope, trustedKeys: [pem], pollIntervalMs: 0 });
+await WebOpenFeature.setProviderAndWait(web);
+const pushed: boolean = server.update(envelope);
+void pushed;

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs the edge worker locally, as it runs at the edge: builds it, makes a dev
+# signing key if there is none (.dev/keys, gitignored), signs
+# examples/season0.toml for production and staging (each run chains a new
+# version onto the last with --previous), writes both snapshots to local KV
+# (.dev/state) and starts `wrangler dev --local` on 127.0.0.1:${PORT:-8787}.
+# Extra arguments go to wrangler dev, e.g. `--env staging` (serves the staging
+# snapshot) or `--var ALLOW_TIME_OVERRIDE:true` (the X-Edgeflag-At header).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+port=${PORT:-8787}
+if ! command -v worker-build >/dev/null || [ ! -d tests/worker/node_modules ]; then
+  bash scripts/setup.sh
+fi
+cargo build -p edgeflag-cli --locked --quiet
+bash scripts/build-worker.sh
+
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+wrangler=tests/worker/node_modules/.bin/wrangler
+edgeflag=target/debug/edgeflag
+mkdir -p .dev/snapshots
+[ -f .dev/keys/dev.pem ] || "$edgeflag" keygen --out .dev/keys --name dev
+
+for env in production staging; do
+  snap=.dev/snapshots/$env.json
+  chain=()
+  [ -f "$snap" ] && chain=(--previous "$snap")
+  built=$("$edgeflag" --json build examples/season0.toml --env "$env" --key .dev/keys/dev.pem "${chain[@]}" --out "$snap.new")
+  mv "$snap.new" "$snap"
+  "$wrangler" kv key put --local --persist-to .dev/state --binding FLAGS "snapshot:$env" --path "$snap" >/dev/null
+  echo "dev-worker: snapshot:$env is $(node -e 'const b=JSON.parse(process.argv[1]);console.log(`version ${b.version}, ${b.digest}`)' "$built")"
+done
+
+trusted=$(node -e 'process.stdout.write(JSON.stringify([require("fs").readFileSync(process.argv[1], "utf8")]))' .dev/keys/dev.pub.pem)
+base="http://127.0.0.1:$port"
+cat <<MSG
+
+  OFREP     $base/ofrep/v1/evaluate/flags   (POST {"context": {"targetingKey": "user-1"}})
+  health    $base/healthz
+  snapshot  $base/v1/snapshot   keys $base/v1/keys
+  console   $base/
+
+  curl -s -X POST $base/ofrep/v1/evaluate/flags -d '{"context":{"targetingKey":"user-1"}}'
+
+MSG
+exec "$wrangler" dev --local --ip 127.0.0.1 --port "$port" --persist-to .dev/state \
+  --var "TRUSTED_KEYS:$trusted" "$@"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The edge worker against the real runtime: lints crates/edgeflag-worker for
+# wasm32 (natively it is linted and unit-tested with the workspace), builds it
+# with worker-build (quick when nothing changed), then runs tests/worker with
+# Node's test runner: workerd through miniflare and `wrangler dev`, local KV,
+# snapshots signed by the CLI, real OpenFeature clients. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== worker: %s\n' "$*"; }
+
+if ! command -v worker-build >/dev/null || [ ! -f tests/worker/node_modules/.edgeflag-lock ] ||
+  ! cmp -s tests/worker/package-lock.json tests/worker/node_modules/.edgeflag-lock; then
+  step "setup"
+  bash scripts/setup.sh
+fi
+
+step "clippy for wasm32 (the runtime glue only exists there)"
+cargo clippy -p edgeflag-worker --no-deps --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "the edgeflag cli (signs the test snapshots)"
+cargo build -p edgeflag-cli --locked --quiet
+
+step "worker-build"
+bash scripts/build-worker.sh
+
+step "tests under workerd (node --test)"
+cd tests/worker
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+node --test --test-concurrency=1 --test-timeout=180000 \
+  vectors.test.mjs ofrep.test.mjs snapshots.test.mjs openfeature.test.mjs console-env.test.mjs wrangler.test.mjs
