@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Sets up and runs the main job. For now: evaluates the season0 example release
-# and prints where each flag stands for a few users (pass --at TIME to travel).
+# The main job: the edge worker locally with signed demo snapshots and the
+# release console. Installs what is missing (quick when everything is there),
+# builds the console's wasm, then scripts/dev-worker.sh builds the worker,
+# creates a dev key if there is none, signs examples/season0.toml for
+# production and staging, writes both to local KV and starts `wrangler dev` on
+# http://127.0.0.1:8787 (console at /, OFREP at /ofrep/v1/...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo run --quiet --release --locked --example demo -- "$@"
+bash scripts/setup.sh
+bash scripts/build-console.sh
+exec bash scripts/dev-worker.sh "$@"

@@ -5,10 +5,8 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "toolchain"
-rustup component add rustfmt clippy >/dev/null 2>&1 || true
-python3 -c 'import xxhash' 2>/dev/null ||
-  python3 -m pip install --quiet --disable-pip-version-check xxhash
+step "setup (installs what is missing; seconds when everything is there)"
+bash scripts/setup.sh
 
 step "format"
 cargo fmt --all -- --check
@@ -24,6 +22,14 @@ python3 tools/reference_bucketing.py --check
 
 step "the main job's demo runs"
 cargo run --quiet --locked --example demo -- --at 2026-12-02T18:00:00Z >/dev/null
+
+# The shells, each replaying the shared vectors in its own runtime.
+for suite in npm worker console; do
+  if [ -f "scripts/test-$suite.sh" ]; then
+    step "$suite"
+    bash "scripts/test-$suite.sh"
+  fi
+done
 
 echo
 echo "all test suites passed"

@@ -1,0 +1,128 @@
+// The release console in real headless Chromium (Debian's), served by the
+// worker under `wrangler dev` with signed season0 snapshots in local KV. The
+// page verifies the snapshot in the browser with the npm package's wasm build.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { ROOT, build, keygen, tmpdir } from '../worker/lib/harness.mjs';
+import { kvPut, startDev } from '../worker/lib/wrangler.mjs';
+
+const SHOTS = path.join(ROOT, 'target/console-screenshots');
+const season0 = path.join(ROOT, 'examples/season0.toml');
+const dir = tmpdir('edgeflag-console-');
+const key = keygen(dir);
+const snapshot = (env) =>
+  build({ release: season0, env, key, out: path.join(dir, `${env}.json`), at: '2026-11-20T00:00:00Z', expiresIn: '60d', force: false });
+
+/** A validly signed envelope whose payload was changed afterwards. */
+function tamper(file) {
+  const env = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const payload = Buffer.from(env.payload, 'base64').toString('utf8');
+  const changed = payload.replace('"percent":100', '"percent":99');
+  assert.notEqual(changed, payload);
+  env.payload = Buffer.from(changed).toString('base64');
+  const out = path.join(dir, 'tampered.json');
+  fs.writeFileSync(out, JSON.stringify(env));
+  return out;
+}
+
+describe('the release console', () => {
+  let dev, browser, page;
+  const errors = [];
+  const persist = path.join(dir, 'state');
+
+  before(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    for (const env of ['production', 'staging']) await kvPut(persist, `snapshot:${env}`, snapshot(env).path);
+    dev = await startDev({ persistTo: persist, vars: { TRUSTED_KEYS: JSON.stringify([key.pem]) } });
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    // Name the URL of a failed load: the console message alone does not.
+    page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+  });
+  after(async () => {
+    await browser?.close();
+    await dev?.stop();
+  });
+
+  const open = async (query) => {
+    await page.goto(`${dev.base}/?${query}`);
+    await page.waitForSelector('[data-signature]');
+  };
+
+  test('loads with no console errors and shows the signature as valid', async () => {
+    await open('at=2026-12-02T18:00:00Z');
+    assert.equal(await page.getAttribute('[data-signature]', 'data-signature'), 'valid');
+    assert.equal(await page.textContent('[data-field="environment"]'), 'production');
+    assert.equal(await page.locator('article.flag').count(), 6);
+    await page.screenshot({ path: path.join(SHOTS, 'overview.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+
+  test('ranked-matchmaking shows its timeline and current percentage at the chosen time', async () => {
+    await open('at=2026-12-02T18:00:00Z');
+    const box = page.locator('[data-flag-timeline="ranked-matchmaking"]');
+    assert.equal(await box.locator('[data-current-percent]').getAttribute('data-current-percent'), '5');
+    assert.match(await box.textContent(), /stage 2 of 4: 5%; next 25% at 2026-12-03T16:00:00Z/);
+    assert.equal(await box.locator('svg [data-now]').count(), 1);
+    // The time control moves every view: a day later it is the third stage.
+    await page.fill('#at-text', '2026-12-03T18:00:00Z');
+    await page.press('#at-text', 'Enter');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-flag-timeline="ranked-matchmaking"] [data-current-percent]')?.dataset.currentPercent === '25');
+    await page.locator('#flag-ranked-matchmaking').screenshot({ path: path.join(SHOTS, 'ranked-matchmaking.png') });
+    assert.deepEqual(errors, []);
+  });
+
+  test('store-layout draws three bars near 50/25/25', async () => {
+    await open('at=2026-12-03T17:00:00Z');
+    const bars = await page.locator('[data-flag-chart="store-layout"] g[data-variant]').evaluateAll((gs) =>
+      gs.map((g) => ({ variant: g.dataset.variant, reason: g.dataset.reason, share: Number(g.dataset.share) })));
+    assert.equal(bars.length, 3, JSON.stringify(bars));
+    const share = Object.fromEntries(bars.map((b) => [b.variant, b.share]));
+    for (const [variant, want] of [['classic', 0.5], ['grid', 0.25], ['carousel', 0.25]]) {
+      assert.ok(Math.abs(share[variant] - want) < 0.02, `${variant}: ${share[variant]}`);
+    }
+    assert.ok(bars.every((b) => b.reason === 'SPLIT'));
+    await page.locator('#flag-store-layout').screenshot({ path: path.join(SHOTS, 'store-layout.png') });
+  });
+
+  test('a legacy Android user gets ROLLBACK for ranked-matchmaking', async () => {
+    await open('at=2026-12-05T18:00:00Z');
+    await page.fill('#ctx-platform', 'android');
+    await page.fill('#ctx-version', '4.1.9');
+    const row = page.locator('tr[data-result="ranked-matchmaking"]');
+    await page.waitForFunction(() =>
+      document.querySelector('tr[data-result="ranked-matchmaking"] [data-reason]')?.textContent === 'ROLLBACK');
+    assert.match(await row.textContent(), /INC-2041 crash on legacy Android/);
+    await page.locator('#results').screenshot({ path: path.join(SHOTS, 'try-a-user.png') });
+    assert.deepEqual(errors, []);
+  });
+
+  test('the environment switch shows staging, where the feature is at 100%', async () => {
+    await open('at=2026-12-02T18:00:00Z');
+    await page.selectOption('#env', 'staging');
+    await page.waitForFunction(() => document.querySelector('[data-field="environment"]')?.textContent === 'staging');
+    const pct = await page.getAttribute('[data-flag-timeline="ranked-matchmaking"] [data-current-percent]', 'data-current-percent');
+    assert.equal(pct, '100');
+    assert.deepEqual(errors, []);
+  });
+
+  test('a snapshot whose signature does not verify shows the rejection instead of flags', async () => {
+    await kvPut(persist, 'snapshot:staging', tamper(path.join(dir, 'staging.json')));
+    await open('env=staging&at=2026-12-02T18:00:00Z');
+    assert.equal(await page.getAttribute('[data-signature]', 'data-signature'), 'rejected');
+    const alert = await page.textContent('[role="alert"] h2');
+    assert.match(alert, /The staging snapshot was rejected \(BAD_SIGNATURE\)/);
+    assert.equal(await page.locator('article.flag').count(), 0);
+    await page.screenshot({ path: path.join(SHOTS, 'rejected.png'), fullPage: true });
+  });
+});

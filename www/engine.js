@@ -1,0 +1,54 @@
+// Fetches the signed snapshot and the trusted keys from the worker and
+// verifies them in the browser with the npm package's wasm build: the page
+// trusts the signature it checks itself, not the network.
+
+import { EdgeFlags } from "/vendor/edgeflag/browser.js";
+
+async function fetchOk(url) {
+  const res = await fetch(url, { cache: "no-cache" });
+  if (!res.ok) {
+    const body = await res.text().catch(() => "");
+    throw Object.assign(new Error(`${url} answered ${res.status} ${res.statusText}${body ? `: ${body.slice(0, 300)}` : ""}`), { fetchFailed: true });
+  }
+  return res;
+}
+
+/** Loads and verifies one environment's snapshot: `{ flags }` or `{ error: { title, detail } }`. */
+export async function loadSnapshot(env) {
+  let envelope, keys;
+  try {
+    const [snap, trusted] = await Promise.all([
+      fetchOk(`/v1/snapshot?env=${encodeURIComponent(env)}`),
+      fetchOk("/v1/keys"),
+    ]);
+    envelope = await snap.text();
+    keys = await trusted.json();
+  } catch (e) {
+    return { error: { title: `No ${env} snapshot could be fetched`, detail: e.message } };
+  }
+  const trustedKeys = (keys.keys ?? []).map((k) => k.pem);
+  try {
+    // Expired snapshots still load: the core's stale policy decides what they serve.
+    const flags = EdgeFlags.fromSnapshot(envelope, {
+      trustedKeys,
+      threshold: keys.threshold ?? 1,
+      allowExpired: true,
+    });
+    if (flags.environment !== env) {
+      return { error: { title: `The worker has no ${env} snapshot`, detail: `It served the ${flags.environment} snapshot (version ${flags.version}) instead.` } };
+    }
+    return { flags };
+  } catch (e) {
+    return {
+      error: {
+        title: `The ${env} snapshot was rejected (${e.code ?? "ERROR"})`,
+        detail: `${e.message}. Nothing from it is shown: the console only trusts snapshots whose signature verifies in this browser against the worker's trusted keys.`,
+      },
+    };
+  }
+}
+
+/** Status rows as the page draws them (the wasm already answers in this shape). */
+export function normalizeStatus(rows) {
+  return rows.map((r) => ({ ...r, rollbacks: r.rollbacks ?? [] }));
+}
