@@ -40,9 +40,7 @@ impl SigningKey {
     pub fn from_pkcs8_pem(pem: &str) -> Result<Self, KeyError> {
         ed25519_dalek::SigningKey::from_pkcs8_pem(pem.trim())
             .map(SigningKey)
-            .map_err(|e| KeyError::BadPrivateKey {
-                why: e.to_string().to_lowercase(),
-            })
+            .map_err(|e| KeyError::BadPrivateKey { why: e.to_string() })
     }
 
     /// The key as PKCS#8 PEM.
@@ -50,9 +48,7 @@ impl SigningKey {
         self.0
             .to_pkcs8_pem(LineEnding::LF)
             .map(|pem| pem.to_string())
-            .map_err(|e| KeyError::Encoding {
-                why: e.to_string().to_lowercase(),
-            })
+            .map_err(|e| KeyError::Encoding { why: e.to_string() })
     }
 
     /// The matching public key.
@@ -76,9 +72,7 @@ impl PublicKey {
     pub fn from_spki_pem(pem: &str) -> Result<Self, KeyError> {
         ed25519_dalek::VerifyingKey::from_public_key_pem(pem.trim())
             .map(PublicKey)
-            .map_err(|e| KeyError::BadPublicKey {
-                why: e.to_string().to_lowercase(),
-            })
+            .map_err(|e| KeyError::BadPublicKey { why: e.to_string() })
     }
 
     /// Reads every PEM public key in a text (a file or a variable may hold several).
@@ -103,9 +97,7 @@ impl PublicKey {
     pub fn to_spki_pem(&self) -> Result<String, KeyError> {
         self.0
             .to_public_key_pem(LineEnding::LF)
-            .map_err(|e| KeyError::Encoding {
-                why: e.to_string().to_lowercase(),
-            })
+            .map_err(|e| KeyError::Encoding { why: e.to_string() })
     }
 
     /// The key id: lowercase hex SHA-256 of the key's SPKI DER encoding (the
