@@ -44,6 +44,9 @@ pub struct Config {
     /// (environment, KV key), for the console's environment switch. They are
     /// served as stored and never evaluated here: the browser verifies them.
     pub console_snapshots: Vec<(String, String)>,
+    /// When set, only snapshots of this environment are accepted: a validly
+    /// signed staging snapshot written under the production key is refused.
+    pub environment: Option<String>,
 }
 
 /// A setting the worker cannot run with; it names the variable.
@@ -105,6 +108,12 @@ impl Config {
             api_keys: api_keys(get("API_KEYS"))?,
             allow_time_override: flag("ALLOW_TIME_OVERRIDE", get("ALLOW_TIME_OVERRIDE"))?,
             console_snapshots: console_snapshots(get("CONSOLE_SNAPSHOTS"))?,
+            environment: match get("ENVIRONMENT") {
+                Raw::Missing => None,
+                Raw::Text(t) if t.trim().is_empty() => None,
+                Raw::Text(t) => Some(t.trim().to_owned()),
+                other => return Err(invalid("ENVIRONMENT", &other, "an environment name")),
+            },
         })
     }
 

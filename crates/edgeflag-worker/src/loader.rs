@@ -208,6 +208,17 @@ impl Loader {
                 return self.reject(e.code(), why, Some(hash), now);
             }
         };
+        if let Some(want) = cfg
+            .environment
+            .as_deref()
+            .filter(|want| *want != v.snapshot.environment())
+        {
+            let why = format!(
+                "snapshot is for environment `{}`, but this worker serves `{want}` (ENVIRONMENT)",
+                v.snapshot.environment()
+            );
+            return self.reject("WRONG_ENVIRONMENT", why, Some(hash), now);
+        }
         if let Some(cur) = self.current.as_ref().filter(|c| c.version == v.version) {
             if cur.digest != v.digest {
                 let why = format!(

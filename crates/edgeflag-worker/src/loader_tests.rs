@@ -186,3 +186,23 @@ fn expired_snapshots_load_only_when_nothing_fresher_is_served() {
     let later = at("2026-11-29T00:00:00Z");
     assert_eq!(accepted(check(&mut l, newer_expired, later)).version, 4);
 }
+
+#[test]
+fn environment_pins_which_snapshots_are_accepted() {
+    let now = at(NOW);
+    let mut staging_only = config();
+    staging_only.environment = Some("staging".into());
+    let mut l = Loader::default();
+    l.begin(now);
+    let r = rejected(l.offer(Ok(Some(envelope(&key(1), 3, None))), &staging_only, now));
+    assert_eq!(r.code, "WRONG_ENVIRONMENT");
+    assert_eq!(
+        r.message,
+        "snapshot is for environment `production`, but this worker serves `staging` (ENVIRONMENT)"
+    );
+    let mut production = config();
+    production.environment = Some("production".into());
+    let mut l = Loader::default();
+    l.begin(now);
+    accepted(l.offer(Ok(Some(envelope(&key(1), 3, None))), &production, now));
+}
