@@ -72,7 +72,7 @@ function render() {
   $("#at-text").value = iso(state.at);
   $("#time").value = state.at;
   $("#time").setAttribute("aria-valuetext", iso(state.at));
-  const stale = f.expiresAt && state.at > Date.parse(f.expiresAt);
+  const stale = f.isExpired(state.at);
   $("#signature").innerHTML = `<span class="badge ok" data-signature="valid">signature valid</span>` +
     (stale ? ` <span class="badge warn">expired: serving STALE</span>` : "");
   const rel = state.defs.release ?? {};
