@@ -7,6 +7,9 @@ use serde::Serialize;
 use crate::model::{Checklist, FlagDef, ReleaseFile, Rollout, Stage};
 use crate::time::{Timestamp, parse_duration};
 
+/// The environment whose plan the checklist holds to its thresholds.
+const CHECKED_ENVIRONMENT: &str = "production";
+
 /// The thresholds a run used: `[checklist]`, with the defaults for what it
 /// leaves out (5%, `12h`, runbook and rollback required).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -180,9 +183,10 @@ fn status_of(items: &[CheckItem], check: Check) -> Option<&CheckStatus> {
 ///
 /// `release` must be validated ([`ReleaseFile::from_toml`] does it, or
 /// [`ReleaseFile::validate`]): variants, times and durations are trusted to
-/// resolve. Flags are checked as the base plan defines them, which is what an
-/// environment without overrides (usually `production`) serves;
-/// `[flags.X.env.*]` overrides are not checked.
+/// resolve. Flags are checked as `production` serves them: the base plan
+/// with any `[flags.X.env.production]` override applied, so an override
+/// cannot skip the staged plan. Other environments (staging runs features
+/// whole on purpose) are not held to the production thresholds.
 pub fn check(release: &ReleaseFile) -> ChecklistReport {
     let t = Thresholds::of(release.checklist.as_ref());
     let info = &release.release;
@@ -197,12 +201,20 @@ pub fn check(release: &ReleaseFile) -> ChecklistReport {
             https_link("release.incident_channel", channel),
         ),
     ];
+    // A release declaring environments without `production` is checked on its base plan.
+    let production = release.for_environment(CHECKED_ENVIRONMENT).ok();
     let flags: Vec<FlagReport> = release
         .flags
         .iter()
         .map(|(key, def)| FlagReport {
             flag: key.clone(),
-            items: flag_items(def, &t),
+            items: flag_items(
+                production
+                    .as_ref()
+                    .and_then(|p| p.flags.get(key))
+                    .unwrap_or(def),
+                &t,
+            ),
         })
         .collect();
     let flags_passing = flags.iter().filter(|f| f.passed()).count();

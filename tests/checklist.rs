@@ -502,3 +502,22 @@ fn the_report_serializes_for_the_cli() {
         );
     }
 }
+
+#[test]
+fn a_production_override_cannot_skip_the_staged_plan() {
+    // Production goes to everyone at once through an override; the base plan is fine.
+    let release = season0_with(
+        "# Staging runs the whole feature from the start.",
+        "[flags.store-layout.env.production.rollout]\nweights = { classic = 50, grid = 25, carousel = 25 }\npercent = 100\n\n# Staging runs the whole feature from the start.",
+    );
+    let report = check(&release);
+    assert_eq!(
+        status(&report, "store-layout", Check::StagedPlan),
+        &fail("`rollout.percent` is 100, a constant rollout; give it `stages`")
+    );
+    // Staging's own 100% override is not held to production's thresholds.
+    assert_eq!(
+        status(&report, "ranked-matchmaking", Check::StagedPlan),
+        &CheckStatus::Pass
+    );
+}
