@@ -29,6 +29,15 @@ pub fn read_release(path: &Path) -> Result<ReleaseFile> {
     parsed.map_err(|e| CliError::input(format!("{}: {e}", path.display())))
 }
 
+/// A release file compiled for one environment: what `status` and `notes` read.
+pub fn compiled_release(path: &Path, env: &str) -> Result<(ReleaseFile, edgeflag::Snapshot)> {
+    let release = read_release(path)?;
+    let snap = release
+        .compile(env)
+        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+    Ok((release, snap))
+}
+
 pub fn read_signing_key(path: &Path) -> Result<SigningKey> {
     SigningKey::from_pkcs8_pem(&read_text(path)?)
         .map_err(|e| CliError::input(format!("{}: {e}", path.display())))

@@ -7,7 +7,7 @@ use std::path::Path;
 use edgeflag::{Condition, FlagDef, FlagStatus, FlagType, Prerequisite, Rollout};
 use serde::Serialize;
 
-use crate::error::{CliError, Result};
+use crate::error::Result;
 use crate::io;
 
 #[derive(Serialize)]
@@ -100,10 +100,7 @@ struct RollbackPlanNotes {
 
 pub fn run(path: &Path, env: &str, at: Option<&str>, json: bool) -> Result<()> {
     let now = io::time(at)?;
-    let release = io::read_release(path)?;
-    let snap = release
-        .compile(env)
-        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+    let (release, snap) = io::compiled_release(path, env)?;
     let status = snap.status(now);
     // The snapshot's own definitions are the environment-resolved ones
     // (`for_environment`), so text and schedule positions cannot disagree.

@@ -2,15 +2,12 @@
 
 use std::path::Path;
 
-use crate::error::{CliError, Result};
+use crate::error::Result;
 use crate::{io, out};
 
 pub fn run(path: &Path, env: &str, at: Option<&str>, json: bool) -> Result<()> {
     let now = io::time(at)?;
-    let release = io::read_release(path)?;
-    let snap = release
-        .compile(env)
-        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+    let (release, snap) = io::compiled_release(path, env)?;
     let status = snap.status(now);
     if json {
         return io::print_json(&serde_json::json!({
