@@ -10,7 +10,6 @@ mod common;
 
 use std::collections::HashSet;
 
-use edgeflag::{INCLUSION_SEED, VARIANT_SEED, bucket};
 use serde_json::Value;
 
 #[test]
@@ -23,19 +22,8 @@ fn every_vector_case_passes() {
         if let Some(buckets) = file.get("buckets") {
             for b in buckets.as_array().unwrap() {
                 count += 1;
-                let (salt, value) = (b["salt"].as_str().unwrap(), b["value"].as_str().unwrap());
-                let got = (
-                    bucket(salt.as_bytes(), value.as_bytes(), INCLUSION_SEED),
-                    bucket(salt.as_bytes(), value.as_bytes(), VARIANT_SEED),
-                );
-                let want = (
-                    b["inclusion"].as_u64().unwrap() as u32,
-                    b["variant"].as_u64().unwrap() as u32,
-                );
-                if got != want {
-                    failures.push(format!(
-                        "{file_name}: bucket {salt:?}/{value:?}: expected {want:?}, got {got:?}"
-                    ));
+                if let Some(problem) = common::bucket_mismatch(b) {
+                    failures.push(format!("{file_name}: {problem}"));
                 }
             }
             continue;

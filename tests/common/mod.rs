@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use edgeflag::{Context, ReleaseFile, Snapshot, Timestamp};
+use edgeflag::{Context, INCLUSION_SEED, ReleaseFile, Snapshot, Timestamp, VARIANT_SEED, bucket};
 use serde_json::{Value, json};
 
 /// The repository root: the nearest folder up from this crate holding `tests/vectors`,
@@ -123,4 +123,18 @@ pub fn mismatches(expected: &Value, actual: &Value) -> Vec<String> {
             (!same(want, got)).then(|| format!("{k}: expected {want}, got {got}"))
         })
         .collect()
+}
+
+/// The mismatch of one pinned bucket vector, if the core disagrees with it.
+pub fn bucket_mismatch(b: &Value) -> Option<String> {
+    let (salt, value) = (b["salt"].as_str().unwrap(), b["value"].as_str().unwrap());
+    let got = (
+        bucket(salt.as_bytes(), value.as_bytes(), INCLUSION_SEED),
+        bucket(salt.as_bytes(), value.as_bytes(), VARIANT_SEED),
+    );
+    let want = (
+        b["inclusion"].as_u64().unwrap() as u32,
+        b["variant"].as_u64().unwrap() as u32,
+    );
+    (got != want).then(|| format!("bucket {salt:?}/{value:?}: expected {want:?}, got {got:?}"))
 }

@@ -14,7 +14,6 @@
 mod common;
 
 use common::json_of;
-use edgeflag::{INCLUSION_SEED, VARIANT_SEED, bucket};
 use edgeflag_wasm::{ANY, BOOLEAN, EdgeFlags, NUMBER, OBJECT, STRING, UNCACHED, time_micros};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
@@ -95,19 +94,8 @@ fn run_buckets(name: &str, buckets: &[Value]) {
     // Bucketing has no JS export: this checks the core's hashing compiled to wasm.
     let mut failures = Vec::new();
     for b in buckets {
-        let (salt, value) = (b["salt"].as_str().unwrap(), b["value"].as_str().unwrap());
-        let got = (
-            bucket(salt.as_bytes(), value.as_bytes(), INCLUSION_SEED),
-            bucket(salt.as_bytes(), value.as_bytes(), VARIANT_SEED),
-        );
-        let want = (
-            b["inclusion"].as_u64().unwrap() as u32,
-            b["variant"].as_u64().unwrap() as u32,
-        );
-        if got != want {
-            failures.push(format!(
-                "{name}: bucket {salt:?}/{value:?}: expected {want:?}, got {got:?}"
-            ));
+        if let Some(problem) = common::native::bucket_mismatch(b) {
+            failures.push(format!("{name}: {problem}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
