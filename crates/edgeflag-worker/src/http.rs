@@ -6,6 +6,13 @@ use edgeflag::Timestamp;
 /// Request bodies above this are refused with 413 before they are parsed.
 pub const MAX_BODY: usize = 64 * 1024;
 
+/// How much of an oversized body is read and thrown away before the 413 goes
+/// out. A client still sending when the answer arrives sees its connection
+/// reset instead of the 413; draining a bounded amount (a lingering close, as
+/// HTTP servers do) lets ordinary oversized requests read why they failed
+/// while an endless upload is still cut off.
+pub const DRAIN_LIMIT: u64 = 1024 * 1024;
+
 /// The staging/testing header that sets the evaluation time (see `ALLOW_TIME_OVERRIDE`).
 pub const TIME_HEADER: &str = "X-Edgeflag-At";
 

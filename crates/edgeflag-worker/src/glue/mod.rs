@@ -5,10 +5,10 @@ mod isolate;
 mod reply;
 
 use futures_util::StreamExt as _;
-use worker::{Context, Env, Method, Request, Response, Result, event};
+use worker::{ByteStream, Context, Env, Method, Request, Response, Result, event};
 
 use crate::config::{Config, ConfigError};
-use crate::http::{self, MAX_BODY, TIME_HEADER};
+use crate::http::{self, DRAIN_LIMIT, MAX_BODY, TIME_HEADER};
 use crate::ofrep::{self, Failure};
 use isolate::{clock, config, snapshot};
 use reply::{json, reply};
@@ -90,8 +90,13 @@ async fn evaluate(
     let declared = h
         .get("Content-Length")?
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return too_large(declared.unwrap_or_default(), key);
+    if let Some(size) = declared.filter(|&n| n > MAX_BODY as u64) {
+        if size <= DRAIN_LIMIT {
+            if let Ok(mut stream) = req.stream() {
+                drain(&mut stream, 0).await;
+            }
+        }
+        return too_large(size, key);
     }
     let body = match read_body(&mut req).await? {
         Ok(body) => body,
@@ -136,10 +141,24 @@ async fn read_body(req: &mut Request) -> Result<std::result::Result<Vec<u8>, u64
     while let Some(chunk) = stream.next().await {
         body.extend_from_slice(&chunk?);
         if body.len() > MAX_BODY {
-            return Ok(Err(body.len() as u64));
+            let seen = body.len() as u64;
+            drop(body);
+            drain(&mut stream, seen).await;
+            return Ok(Err(seen));
         }
     }
     Ok(Ok(body))
+}
+
+/// Reads and discards the rest of a refused body, up to `DRAIN_LIMIT` bytes
+/// in all (see its doc); errors just end the draining.
+async fn drain(stream: &mut ByteStream, mut seen: u64) {
+    while seen <= DRAIN_LIMIT {
+        match stream.next().await {
+            Some(Ok(chunk)) => seen += chunk.len() as u64,
+            _ => return,
+        }
+    }
 }
 
 fn too_large(size: u64, key: Option<&str>) -> Result<Response> {
