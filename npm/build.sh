@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the npm package into npm/dist: the wasm core (crates/edgeflag-wasm,
-# size-tuned profile, then wasm-bindgen and npm binaryen's wasm-opt), the JS
+# Builds the npm package into npm/dist: the wasm core (crates/edgeflag-wasm)
+# twice, tuned for speed (Node, JS workers, the console) and for size
+# (browsers), each through wasm-bindgen and npm binaryen's wasm-opt; the JS
 # wrapper, the runtime entry points and the types. The one build command:
 #   bash npm/build.sh        (or `npm run build` in npm/)
 # Quick when nothing changed: cargo is incremental, and wasm-bindgen/wasm-opt
@@ -17,28 +18,43 @@ fi
 
 target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
-raw="$target_dir/wasm32-unknown-unknown/wasm-release/edgeflag_wasm.wasm"
-
-cargo build --quiet --locked -p edgeflag-wasm --target wasm32-unknown-unknown --profile wasm-release
-
 opt_flags="-Oz --converge --strip-debug --strip-producers --strip-target-features"
-stamp=dist/.wasm-source.sha256
-sum="$(sha256sum "$raw" | cut -d' ' -f1) $opt_flags"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ] || [ ! -f dist/edgeflag_wasm_bg.wasm ]; then
-  say "wasm-bindgen + wasm-opt"
+mkdir -p dist
+
+# build <name> <cargo profile> [cargo flags...]: dist/<name>.js and dist/<name>_bg.wasm.
+build() {
+  local name=$1 profile=$2
+  shift 2
+  cargo build --quiet --locked -p edgeflag-wasm --target wasm32-unknown-unknown --profile "$profile" "$@"
+  local raw="$target_dir/wasm32-unknown-unknown/$profile/edgeflag_wasm.wasm"
+  local stamp="dist/.$name.sha256"
+  local sum
+  sum="$(sha256sum "$raw" | cut -d' ' -f1) $opt_flags"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && [ -f "dist/${name}_bg.wasm" ]; then
+    return
+  fi
+  say "wasm-bindgen + wasm-opt: $name"
+  local tmp
   tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
   # --target web: ESM glue with an explicit init, which each runtime's entry
   # point calls its own way (fs in Node, fetch in browsers, a static import in workers).
-  wasm-bindgen --target web --no-typescript --out-dir "$tmp" --out-name edgeflag_wasm "$raw"
+  wasm-bindgen --target web --no-typescript --out-dir "$tmp" --out-name "$name" "$raw"
   # shellcheck disable=SC2086
-  node_modules/.bin/wasm-opt $opt_flags "$tmp/edgeflag_wasm_bg.wasm" -o "$tmp/opt.wasm"
-  mkdir -p dist
-  mv "$tmp/opt.wasm" dist/edgeflag_wasm_bg.wasm
-  mv "$tmp/edgeflag_wasm.js" dist/edgeflag_wasm.js
+  node_modules/.bin/wasm-opt $opt_flags "$tmp/${name}_bg.wasm" -o "$tmp/opt.wasm"
+  mv "$tmp/opt.wasm" "dist/${name}_bg.wasm"
+  mv "$tmp/$name.js" "dist/$name.js"
+  rm -rf "$tmp"
   echo "$sum" >"$stamp"
-fi
+}
 
-# The hand-written part: always copied, it is cheap.
+# The full build, tuned for speed: Node, JS workers and the release console.
+build edgeflag_wasm wasm-release
+# The browser build, tuned for size, without the console's extras.
+build edgeflag_web wasm-web --no-default-features
+
+# The hand-written part: always copied, it is cheap. The browser build's
+# wrapper is the same file bound to the browser build's glue.
 cp src/*.js src/*.d.ts dist/
-say "dist/ ready ($(wc -c <dist/edgeflag_wasm_bg.wasm) bytes of wasm)"
+sed 's#from "./edgeflag_wasm.js"#from "./edgeflag_web.js"#' src/edgeflags.js >dist/edgeflags_web.js
+grep -q '"./edgeflag_web.js"' dist/edgeflags_web.js || { echo "build: edgeflags.js no longer imports ./edgeflag_wasm.js" >&2; exit 1; }
+say "dist/ ready ($(wc -c <dist/edgeflag_wasm_bg.wasm) bytes of wasm, $(wc -c <dist/edgeflag_web_bg.wasm) for browsers)"

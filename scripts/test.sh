@@ -13,6 +13,8 @@ cargo fmt --all -- --check
 
 step "lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The browser build's feature set, as it compiles for the browser.
+cargo clippy -p edgeflag-wasm --all-targets --no-default-features --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "rust tests: core (unit, vectors, properties, season0, release errors, checklist, snapshots) and the cli"
 cargo test --workspace --locked

@@ -2,7 +2,7 @@
 // verifies them in the browser with the npm package's wasm build: the page
 // trusts the signature it checks itself, not the network.
 
-import { EdgeFlags } from "/vendor/edgeflag/browser.js";
+import { EdgeFlags } from "/vendor/edgeflag/console.js";
 
 async function fetchOk(url) {
   const res = await fetch(url, { cache: "no-cache" });

@@ -190,7 +190,18 @@ export class EdgeFlags {
     return this.#details(key, OBJECT, context, defaultValue, now);
   }
 
+  // The console's extras are not in the size-tuned browser build.
+  #console(method) {
+    if (typeof this.#core[method] !== "function") {
+      throw new EdgeFlagsError(
+        "UNSUPPORTED",
+        `${method}() is not in the size-tuned browser build; import it from "edgeflag/console"`,
+      );
+    }
+  }
+
   status(now) {
+    this.#console("status");
     try {
       return this.#core.status(micros(now));
     } catch (e) {
@@ -199,6 +210,7 @@ export class EdgeFlags {
   }
 
   simulate(flagKeys, users, now, template) {
+    this.#console("simulate");
     let handle;
     try {
       handle = template instanceof FlagContext ? template : this.#core.context(template);
@@ -211,10 +223,12 @@ export class EdgeFlags {
   }
 
   definitions() {
+    this.#console("definitions");
     return this.#core.definitions();
   }
 
   changedFlags(previous) {
+    this.#console("changedFlags");
     return this.#core.changedFlags(previous.#core);
   }
 

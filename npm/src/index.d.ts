@@ -112,6 +112,7 @@ export interface SnapshotOptions {
  *   `UNSATISFIABLE_THRESHOLD`;
  * - the caller's: `INVALID_KEY` (a trusted key that is not an Ed25519 SPKI
  *   PEM), `INVALID_CONTEXT`, `INVALID_ARGUMENT`;
+ * - the browser build's: `UNSUPPORTED` (a console extra, see `status`);
  * - the providers': `FETCH_FAILED`, `NO_SNAPSHOT`.
  */
 export class EdgeFlagsError extends Error {
@@ -226,6 +227,13 @@ export class EdgeFlags {
   stringDetails(key: string, context: Context | undefined, defaultValue: string, now?: Time): EvaluationDetails<string>;
   numberDetails(key: string, context: Context | undefined, defaultValue: number, now?: Time): EvaluationDetails<number>;
   objectDetails<T extends JsonValue>(key: string, context: Context | undefined, defaultValue: T, now?: Time): EvaluationDetails<T>;
+
+  /*
+   * The release console's extras: status, simulate, definitions and
+   * changedFlags. The size-tuned browser build ("edgeflag" in a browser)
+   * leaves them out and throws `UNSUPPORTED`; Node, JS workers and
+   * "edgeflag/console" (the full build for browsers) have them.
+   */
 
   /** Where every flag's rollout and partial rollbacks stand at `now`. */
   status(now?: Time): FlagStatus[];

@@ -1,8 +1,9 @@
 // The package in a real browser (Debian's headless Chromium, driven by
 // playwright-core): a plain <script type="module"> page with an import map
-// loads the "browser" entry point, verifies a snapshot, evaluates, and runs
-// the web provider with the real @openfeature/web-sdk; and the same package
-// bundled by Vite (which takes the wasm as an asset) runs too.
+// loads the "browser" entry point (the size-tuned build), verifies a snapshot,
+// evaluates, and runs the web provider with the real @openfeature/web-sdk;
+// "edgeflag/console" loads the full build; and the same package bundled by
+// Vite (which takes the wasm as an asset) runs too.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -20,6 +21,7 @@ const PAGE = `<!doctype html>
 { "imports": {
   "edgeflag": "/node_modules/edgeflag/dist/browser.js",
   "edgeflag/openfeature": "/node_modules/edgeflag/dist/openfeature.js",
+  "edgeflag/console": "/node_modules/edgeflag/dist/console.js",
   "@openfeature/web-sdk": "/node_modules/@openfeature/web-sdk/dist/esm/index.js",
   "@openfeature/core": "/node_modules/@openfeature/core/dist/esm/index.js"
 } }
@@ -35,11 +37,15 @@ try {
   const detail = flags.evaluate("ranked-matchmaking", user, "2026-12-05T18:00:00Z");
   let code;
   try { EdgeFlags.fromSnapshot("{}", { trustedKeys: [pem] }); } catch (e) { code = e instanceof EdgeFlagsError && e.code; }
+  let unsupported;
+  try { flags.status(); } catch (e) { unsupported = [e.code, e.message]; }
+  const full = (await import("edgeflag/console")).EdgeFlags.fromSnapshot(envelope, { trustedKeys: [pem] });
+  const stages = full.status("2026-12-05T18:00:00Z").map((s) => [s.key, s.rollout?.stage ?? null]);
   await OpenFeature.setContext({ targetingKey: "qa-bot-1" });
   await OpenFeature.setProviderAndWait(new EdgeFlagsWebProvider({ url: "/snapshot.json", trustedKeys: [pem], pollIntervalMs: 0 }));
   const of = OpenFeature.getClient().getBooleanDetails("ranked-matchmaking", false);
   window.result = { version: flags.version, value: detail.value, reason: detail.reason, rule: detail.rule, code,
-    openfeature: [of.value, of.reason, of.flagMetadata.snapshotVersion] };
+    openfeature: [of.value, of.reason, of.flagMetadata.snapshotVersion], unsupported, stages };
 } catch (e) {
   window.result = { failed: String(e && e.stack || e) };
 }
@@ -119,11 +125,19 @@ test("a module script page verifies, evaluates and runs the web provider in Chro
   assert.deepEqual([result.value, result.reason, result.rule], [false, "ROLLBACK", "INC-2041 crash on legacy Android"]);
   assert.equal(result.code, "MALFORMED");
   assert.deepEqual(result.openfeature, [true, "TARGETING_MATCH", 9]);
+  assert.ok(served.includes("/node_modules/edgeflag/dist/edgeflag_web_bg.wasm"), served.join(" "));
+  // The console's extras: not in the browser build, in "edgeflag/console".
+  assert.deepEqual(result.unsupported, [
+    "UNSUPPORTED",
+    'status() is not in the size-tuned browser build; import it from "edgeflag/console"',
+  ]);
   assert.ok(served.includes("/node_modules/edgeflag/dist/edgeflag_wasm_bg.wasm"), served.join(" "));
+  assert.ok(result.stages.length > 0);
+  assert.ok(result.stages.some(([key]) => key === "ranked-matchmaking"), JSON.stringify(result.stages));
 });
 
 test("bundled by Vite, the package runs in Chromium", async () => {
   const result = await resultOf(origin + "/vite/");
   assert.deepEqual(result, { version: 9, value: true, reason: "TARGETING_MATCH" });
-  assert.ok(served.some((p) => /^\/vite\/assets\/edgeflag_wasm_bg-.*\.wasm$/.test(p)), served.join(" "));
+  assert.ok(served.some((p) => /^\/vite\/assets\/edgeflag_web_bg-.*\.wasm$/.test(p)), served.join(" "));
 });

@@ -3,7 +3,6 @@
 use std::fmt::Display;
 
 use edgeflag::Timestamp;
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 /// A `JsError` whose message starts with a stable code (`BAD_SIGNATURE: ...`):
@@ -48,12 +47,6 @@ pub(crate) fn parse(json: &str) -> Result<JsValue, JsError> {
     js_sys::JSON::parse(json).map_err(|e| error("GENERAL", js_message(&e)))
 }
 
-/// A JS value from anything serializable.
-pub(crate) fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
-    let json = serde_json::to_string(value).map_err(|e| error("GENERAL", e))?;
-    parse(&json)
-}
-
 /// The message of a thrown JS value.
 pub(crate) fn js_message(e: &JsValue) -> String {
     match e.dyn_ref::<js_sys::Error>() {
@@ -81,21 +74,6 @@ pub(crate) fn camel(key: &str) -> String {
     out
 }
 
-/// Renames the keys of struct-shaped JSON to camelCase, recursively. Only for
-/// values whose every key is a field name (status, simulations): user data
-/// such as flag values keeps its keys.
-pub(crate) fn camel_keys(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (camel(&k), camel_keys(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(camel_keys).collect()),
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,8 +83,6 @@ mod tests {
         assert_eq!(camel("error_message"), "errorMessage");
         assert_eq!(camel("rollback_steps"), "rollbackSteps");
         assert_eq!(camel("value"), "value");
-        let v = camel_keys(serde_json::json!({ "a_b": [{ "c_d": 1 }] }));
-        assert_eq!(v, serde_json::json!({ "aB": [{ "cD": 1 }] }));
     }
 
     #[test]

@@ -1,19 +1,21 @@
 #![doc = include_str!("../README.md")]
 
+#[cfg(feature = "console")]
+mod console;
 mod context;
 mod convert;
 mod options;
 mod outcome;
 mod resolve;
 
-use edgeflag::{Change, FlagId, Verified, definition_changes};
+use edgeflag::{FlagId, Verified};
 use wasm_bindgen::prelude::*;
 
 pub use context::FlagContext;
 pub use convert::time_micros;
 pub use resolve::{ANY, BOOLEAN, NUMBER, OBJECT, STRING, UNCACHED};
 
-use convert::{camel_keys, error, timestamp, to_js};
+use convert::{error, timestamp};
 use outcome::Outcomes;
 
 /// A verified snapshot, ready to evaluate.
@@ -116,63 +118,4 @@ impl EdgeFlags {
             .map(|ctx| FlagContext { ctx })
             .map_err(|m| error("INVALID_CONTEXT", m))
     }
-
-    /// The snapshot's definitions as signed (the release file's JSON shape).
-    pub fn definitions(&self) -> Result<JsValue, JsError> {
-        to_js(self.verified.snapshot.definitions())
-    }
-
-    /// Where every flag's rollout and partial rollbacks stand at `now`
-    /// (microseconds), camelCase.
-    pub fn status(&self, now: f64) -> Result<JsValue, JsError> {
-        let now = timestamp(now).ok_or_else(bad_time)?;
-        let status = serde_json::to_value(self.verified.snapshot.status(now))
-            .map_err(|e| error("GENERAL", e))?;
-        to_js(&camel_keys(status))
-    }
-
-    /// How `users` synthetic users (built from `template`) resolve for the
-    /// given flags (all when empty) at `now` (microseconds), camelCase.
-    pub fn simulate(
-        &self,
-        flag_keys: Vec<String>,
-        users: f64,
-        now: f64,
-        template: &FlagContext,
-    ) -> Result<JsValue, JsError> {
-        let now = timestamp(now).ok_or_else(bad_time)?;
-        if !(users >= 0.0 && users.fract() == 0.0 && users <= u32::MAX as f64) {
-            return Err(error(
-                "INVALID_ARGUMENT",
-                "users must be a non-negative integer",
-            ));
-        }
-        let keys: Vec<&str> = flag_keys.iter().map(String::as_str).collect();
-        let dist = self
-            .verified
-            .snapshot
-            .simulate(&keys, users as usize, now, &template.ctx);
-        let dist = serde_json::to_value(dist).map_err(|e| error("GENERAL", e))?;
-        to_js(&camel_keys(dist))
-    }
-
-    /// The keys of flags added, removed or changed since `previous`.
-    #[wasm_bindgen(js_name = changedFlags)]
-    pub fn changed_flags(&self, previous: &EdgeFlags) -> Vec<String> {
-        definition_changes(
-            previous.verified.snapshot.definitions(),
-            self.verified.snapshot.definitions(),
-        )
-        .into_iter()
-        .filter(|(_, c)| *c != Change::Unchanged)
-        .map(|(k, _)| k)
-        .collect()
-    }
-}
-
-fn bad_time() -> JsError {
-    error(
-        "INVALID_ARGUMENT",
-        "now must be a Date, epoch milliseconds or an rfc 3339 string",
-    )
 }

@@ -323,6 +323,7 @@ fn dates_are_times() {
     );
 }
 
+#[cfg(feature = "console")]
 #[wasm_bindgen_test]
 fn console_calls_answer_in_camel_case() {
     let envelope = common::signed(&season0(1, None), 1);
