@@ -2,10 +2,22 @@
 //! as PKCS#8 PEM, public keys as SPKI PEM. Key generation needs randomness, so
 //! it lives in the CLI; the core only reads, writes and identifies keys.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use ed25519_dalek::pkcs8::spki::EncodePublicKey;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use ed25519_dalek::pkcs8::spki::{DecodePublicKey, EncodePublicKey};
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use sha2::{Digest, Sha256};
+
+/// An Ed25519 public key's SPKI DER is always these 12 bytes and then the 32
+/// key bytes: SEQUENCE { SEQUENCE { OID 1.3.101.112 }, BIT STRING (0 unused) }
+/// (RFC 8410). Reading and identifying keys by hand with it keeps the DER and
+/// PEM codecs out of the wasm builds, which only ever read public keys.
+const SPKI_PREFIX: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
+const BEGIN_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----";
+const END_PUBLIC: &str = "-----END PUBLIC KEY-----";
 
 /// Why a key could not be read or written.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -70,18 +82,32 @@ impl std::fmt::Debug for PublicKey {
 impl PublicKey {
     /// Reads an SPKI PEM public key (`openssl pkey -pubout` writes one).
     pub fn from_spki_pem(pem: &str) -> Result<Self, KeyError> {
-        ed25519_dalek::VerifyingKey::from_public_key_pem(pem.trim())
+        let bad = |why: &str| KeyError::BadPublicKey { why: why.into() };
+        let body = pem
+            .trim()
+            .strip_prefix(BEGIN_PUBLIC)
+            .ok_or_else(|| bad("it does not start with \"-----BEGIN PUBLIC KEY-----\""))?
+            .strip_suffix(END_PUBLIC)
+            .ok_or_else(|| bad("it does not end with \"-----END PUBLIC KEY-----\""))?;
+        let text: String = body.split_ascii_whitespace().collect();
+        let der = B64
+            .decode(text)
+            .map_err(|_| bad("the text between the lines is not base64"))?;
+        let key = der
+            .strip_prefix(&SPKI_PREFIX)
+            .and_then(|k| <[u8; 32]>::try_from(k).ok())
+            .ok_or_else(|| bad("the key is not an ed25519 key (spki with oid 1.3.101.112)"))?;
+        ed25519_dalek::VerifyingKey::from_bytes(&key)
             .map(PublicKey)
-            .map_err(|e| KeyError::BadPublicKey { why: e.to_string() })
+            .map_err(|_| bad("the key bytes are not an ed25519 curve point"))
     }
 
     /// Reads every PEM public key in a text (a file or a variable may hold several).
     pub fn all_from_pem(text: &str) -> Result<Vec<Self>, KeyError> {
-        const END: &str = "-----END PUBLIC KEY-----";
         let mut keys = Vec::new();
         let mut rest = text;
-        while let Some(end) = rest.find(END) {
-            let (block, tail) = rest.split_at(end + END.len());
+        while let Some(end) = rest.find(END_PUBLIC) {
+            let (block, tail) = rest.split_at(end + END_PUBLIC.len());
             keys.push(PublicKey::from_spki_pem(block)?);
             rest = tail;
         }
@@ -104,11 +130,10 @@ impl PublicKey {
     /// bytes inside the PEM), so anyone can recompute it with
     /// `openssl pkey -pubin -outform DER | sha256sum`.
     pub fn key_id(&self) -> String {
-        match self.0.to_public_key_der() {
-            Ok(der) => hex(&Sha256::digest(der.as_bytes())),
-            // Encoding a valid 32-byte key cannot fail; fall back to the raw key.
-            Err(_) => hex(&Sha256::digest(self.0.as_bytes())),
-        }
+        let mut spki = Sha256::new();
+        spki.update(SPKI_PREFIX);
+        spki.update(self.0.as_bytes());
+        hex(&spki.finalize())
     }
 }
 
@@ -121,4 +146,55 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         s.push(digit(b & 15));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(pem: &str) -> String {
+        PublicKey::from_spki_pem(pem)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn spki_pem_errors_say_what_is_wrong() {
+        let pre = "not an ed25519 public key in spki pem (\"-----BEGIN PUBLIC KEY-----\")";
+        assert_eq!(
+            err("nonsense"),
+            format!("{pre}: it does not start with \"-----BEGIN PUBLIC KEY-----\"")
+        );
+        assert_eq!(
+            err("-----BEGIN PUBLIC KEY-----\nAAAA"),
+            format!("{pre}: it does not end with \"-----END PUBLIC KEY-----\"")
+        );
+        assert_eq!(
+            err("-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----"),
+            format!("{pre}: the text between the lines is not base64")
+        );
+        // An RSA key's SPKI (any DER that is not the Ed25519 shape).
+        let rsa = format!(
+            "{BEGIN_PUBLIC}\n{}\n{END_PUBLIC}",
+            B64.encode([0x30, 0x0d, 0x30, 0x0b])
+        );
+        assert_eq!(
+            err(&rsa),
+            format!("{pre}: the key is not an ed25519 key (spki with oid 1.3.101.112)")
+        );
+    }
+
+    #[test]
+    fn hand_read_keys_match_the_der_codec() {
+        for seed in 0..8u8 {
+            let k = SigningKey::from_secret_bytes([seed; 32]).public();
+            let pem = k.0.to_public_key_pem(LineEnding::LF).unwrap();
+            // The same key, read by hand, with CRLF lines and surrounding space.
+            let crlf = format!("  {}\n", pem.replace('\n', "\r\n"));
+            assert_eq!(PublicKey::from_spki_pem(&crlf).unwrap(), k);
+            let der = k.0.to_public_key_der().unwrap();
+            assert_eq!(k.key_id(), hex(&Sha256::digest(der.as_bytes())));
+        }
+    }
 }
