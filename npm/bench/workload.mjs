@@ -4,16 +4,20 @@
 // same fixed seeds and SplitMix64 sequence as benches/common/workload.rs, so
 // they are the flags the native bench evaluates (a test compares the two).
 //
-//   node bench/workload.mjs [--runs 5] [--json]     (in npm/, after build.sh)
+//   node bench/workload.mjs [--runs 5] [--json] [--web]     (in npm/, after build.sh)
+//
+// --web runs the size-tuned browser build (dist/edgeflag_web_bg.wasm) in Node
+// instead of the Node build, to show what its size costs in speed.
 //
 // Prints the median of the runs after one warm-up run, in evaluations per
 // second and ns per evaluation, and the median time to load (parse and verify)
 // the signed 200-flag snapshot. Before timing, it checks the results: static
 // and rule flags exactly, rollouts and splits within one point in aggregate.
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
-import { EdgeFlags } from "edgeflag";
+import { EdgeFlags as NodeEdgeFlags } from "edgeflag";
 
 export const COUNTRIES = [
   "US", "DE", "JP", "FR", "GB", "BR", "IN", "CA", "AU", "ES", "IT", "MX", "KR", "NL", "SE", "PL",
@@ -210,9 +214,19 @@ function run(flags, keys, raws, now) {
   return ms;
 }
 
-function main() {
+// The browser build, loaded by hand from npm/dist (it is not an export of its own).
+async function webBuild() {
+  const dist = new URL("../dist/", import.meta.url);
+  const glue = await import(new URL("edgeflag_web.js", dist));
+  glue.initSync({ module: readFileSync(new URL("edgeflag_web_bg.wasm", dist)) });
+  return (await import(new URL("edgeflags_web.js", dist))).EdgeFlags;
+}
+
+async function main() {
   const args = process.argv.slice(2);
   const runs = Number(args[args.indexOf("--runs") + 1]) || 5;
+  const web = args.includes("--web");
+  const EdgeFlags = web ? await webBuild() : NodeEdgeFlags;
   const { bytes, publicKey } = snapshot();
   const options = { trustedKeys: [publicKey] };
 
@@ -244,6 +258,7 @@ function main() {
     return { runsMs: ms.map((x) => +x.toFixed(1)), medianMs: +m.toFixed(1), evalsPerSec: Math.round(evals / (m / 1000)), nsPerEval: +((m * 1e6) / evals).toFixed(1) };
   };
   const result = {
+    build: web ? "browser (size-tuned)" : "node",
     node: process.version,
     snapshotBytes: bytes.length,
     loadMedianMs: +loadMs.toFixed(3),
@@ -261,7 +276,7 @@ function main() {
   }
   const row = (name, r) =>
     `${name}: ${(r.evalsPerSec / 1e6).toFixed(2)} M evals/s, ${r.nsPerEval} ns/eval, median ${r.medianMs} ms per run of ${evals} (runs ${r.runsMs.join(", ")})`;
-  console.log(`node ${result.node}; snapshot ${result.snapshotBytes} bytes`);
+  console.log(`node ${result.node}; ${result.build} build; snapshot ${result.snapshotBytes} bytes`);
   console.log(`load + verify 200 flags: ${result.loadMedianMs} ms (median of 200 after 20 warm-up; the first in the process ${result.firstLoadMs} ms)`);
   console.log(row("evaluate, default now", result.defaultNow));
   console.log(row("evaluate, now given  ", result.fixedNow));
