@@ -8,6 +8,7 @@ use semver::Version;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use crate::json::{self, Json, JsonError};
 use crate::time::Timestamp;
 
 /// One attribute value.
@@ -110,6 +111,29 @@ impl From<Value> for Attr {
     }
 }
 
+impl From<Json> for Attr {
+    fn from(v: Json) -> Self {
+        match v {
+            Json::Null => Attr::Null,
+            Json::Bool(b) => Attr::Bool(b),
+            Json::Number(n) => n.as_f64().map_or(Attr::Null, Attr::Number),
+            Json::String(s) => Attr::String(Text::new(&s)),
+            Json::Array(items) => Attr::List(items.into_iter().map(Attr::from).collect()),
+            Json::Object(_) => Attr::Object,
+        }
+    }
+}
+
+/// Why a context could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ContextError {
+    #[error("{0}")]
+    Json(JsonError),
+    #[error("expected an object of context attributes, found {found}")]
+    NotAnObject { found: &'static str },
+}
+
 /// The attributes of one evaluation: `targetingKey` and any others.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Context {
@@ -149,6 +173,23 @@ impl Context {
             ctx.set(k, Attr::from(v));
         }
         Some(ctx)
+    }
+
+    /// The context of a JSON text holding an object of attributes, read by
+    /// the core's own JSON reader (the browser build carries no other).
+    pub fn parse_json(text: &[u8]) -> Result<Self, ContextError> {
+        match json::parse(text, crate::signed::DEFAULT_MAX_DEPTH).map_err(ContextError::Json)? {
+            Json::Object(fields) => {
+                let mut ctx = Context::new();
+                for (k, v) in fields {
+                    ctx.set(&k, Attr::from(v));
+                }
+                Ok(ctx)
+            }
+            other => Err(ContextError::NotAnObject {
+                found: other.kind(),
+            }),
+        }
     }
 
     /// An attribute by exact name.
@@ -238,5 +279,34 @@ impl<'de> Deserialize<'de> for Context {
             }
         }
         d.deserialize_map(CtxVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_contexts_read_as_serde_reads_them() {
+        let text = r#"{"targetingKey":"u1","plan":"pro","age":41,"beta":true,"tags":["a",1],"x":null,"geo":{"c":"DE"},"v":"v1.2.3"}"#;
+        let mine = Context::parse_json(text.as_bytes()).expect("a context");
+        let theirs: Context = serde_json::from_str(text).expect("serde");
+        assert_eq!(mine, theirs);
+        assert!(matches!(mine.get("v"), Some(Attr::String(t)) if t.version.is_some()));
+    }
+
+    #[test]
+    fn bad_contexts_say_why() {
+        let err = |t: &str| Context::parse_json(t.as_bytes()).expect_err(t).to_string();
+        assert_eq!(
+            err("[1]"),
+            "expected an object of context attributes, found an array"
+        );
+        assert_eq!(
+            err("\"u1\""),
+            "expected an object of context attributes, found a string"
+        );
+        assert_eq!(err("{\"a\":"), "unexpected end of input at line 1 column 6");
+        assert_eq!(err(r#"{"a":1,"a":2}"#), "json repeats the key `a`");
     }
 }

@@ -2,8 +2,6 @@
 //! as PKCS#8 PEM, public keys as SPKI PEM. Key generation needs randomness, so
 //! it lives in the CLI; the core only reads, writes and identifies keys.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::pkcs8::spki::EncodePublicKey;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
@@ -90,8 +88,7 @@ impl PublicKey {
             .strip_suffix(END_PUBLIC)
             .ok_or_else(|| bad("it does not end with \"-----END PUBLIC KEY-----\""))?;
         let text: String = body.split_ascii_whitespace().collect();
-        let der = B64
-            .decode(text)
+        let der = crate::base64::decode(text.as_bytes())
             .map_err(|_| bad("the text between the lines is not base64"))?;
         let key = der
             .strip_prefix(&SPKI_PREFIX)
@@ -177,7 +174,7 @@ mod tests {
         // An RSA key's SPKI (any DER that is not the Ed25519 shape).
         let rsa = format!(
             "{BEGIN_PUBLIC}\n{}\n{END_PUBLIC}",
-            B64.encode([0x30, 0x0d, 0x30, 0x0b])
+            crate::base64::encode(&[0x30, 0x0d, 0x30, 0x0b])
         );
         assert_eq!(
             err(&rsa),

@@ -1,13 +1,16 @@
 #![doc = include_str!("../README.md")]
 
+mod base64;
 mod bucket;
 mod checklist;
 mod compile;
 mod condition;
 mod context;
+mod decode;
+mod decode_model;
 mod error;
 mod eval;
-mod jsoncheck;
+mod json;
 mod keys;
 #[cfg(feature = "toml")]
 mod lines;
@@ -19,13 +22,15 @@ mod snapshot;
 mod status;
 mod time;
 
+pub use base64::Base64Error;
 pub use bucket::{BUCKETS, INCLUSION_SEED, VARIANT_SEED, bucket, frame, to_bucket};
 pub use checklist::{
     Check, CheckItem, CheckStatus, CheckSummary, ChecklistReport, FlagReport, Thresholds, check,
 };
-pub use context::{Attr, Context, Text};
+pub use context::{Attr, Context, ContextError, Text};
 pub use error::{ErrorCode, EvalError, Loc, ReleaseError, Seg};
 pub use eval::{Reason, Resolution, Typed};
+pub use json::JsonError;
 pub use keys::{KeyError, PublicKey, SigningKey};
 pub use model::*;
 pub use signed::{

@@ -3,14 +3,14 @@
 //! CLI act only on what `verify` returns: signatures are checked before a
 //! single byte of flag content is parsed.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::{Signer, Verifier};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::base64;
+use crate::decode;
 use crate::error::ReleaseError;
-use crate::jsoncheck::{self, Problem};
+use crate::json::{self, Json, JsonError};
 use crate::keys::{PublicKey, SigningKey, hex};
 use crate::snapshot::{Definitions, Snapshot};
 use crate::time::Timestamp;
@@ -151,13 +151,13 @@ pub fn sign(payload: &Payload, keys: &[&SigningKey]) -> Result<Signed, SnapshotE
     })?;
     let to_sign = pae(PAYLOAD_TYPE, &bytes);
     let envelope = Envelope {
-        payload: B64.encode(&bytes),
+        payload: base64::encode(&bytes),
         payload_type: PAYLOAD_TYPE.to_owned(),
         signatures: keys
             .iter()
             .map(|k| EnvelopeSignature {
                 keyid: k.public().key_id(),
-                sig: B64.encode(k.0.sign(&to_sign).to_bytes()),
+                sig: base64::encode(&k.0.sign(&to_sign).to_bytes()),
             })
             .collect(),
     };
@@ -225,13 +225,26 @@ impl Verified {
     }
 }
 
-fn shape(p: Problem, limit: usize) -> SnapshotError {
-    match p {
-        Problem::Syntax(why) => SnapshotError::Malformed {
-            why: format!("not json: {why}"),
+/// A JSON problem of the envelope (`context` says which) or the payload.
+fn shape(e: JsonError, context: &str) -> SnapshotError {
+    match e {
+        JsonError::TooDeep { limit } => SnapshotError::TooDeep { limit },
+        JsonError::DuplicateKey { key } => SnapshotError::DuplicateKey { key },
+        other => SnapshotError::Malformed {
+            why: format!("{context}: {other}"),
         },
-        Problem::TooDeep => SnapshotError::TooDeep { limit },
-        Problem::Duplicate(key) => SnapshotError::DuplicateKey { key },
+    }
+}
+
+/// The payload's top-level `schema`, read before the rest so that a newer
+/// schema is reported as such rather than as unknown fields.
+fn schema(doc: &Json) -> Option<u64> {
+    match doc {
+        Json::Object(fields) => fields.iter().find_map(|(k, v)| match v {
+            Json::Number(n) if k == "schema" => n.as_u64(),
+            _ => None,
+        }),
+        _ => None,
     }
 }
 
@@ -239,18 +252,17 @@ fn shape(p: Problem, limit: usize) -> SnapshotError {
 pub fn verify(bytes: &[u8], opts: &VerifyOptions) -> Result<Verified, SnapshotError> {
     let payload = verified_payload(bytes, opts)?;
     let (signed_by, raw) = payload;
-    let schema = jsoncheck::check(&raw, opts.max_depth)
-        .map_err(|p| shape(p, opts.max_depth))?
-        .ok_or_else(|| SnapshotError::Malformed {
-            why: "payload has no integer `schema`".into(),
-        })?;
+    let doc = json::parse(&raw, opts.max_depth).map_err(|e| shape(e, "payload is not json"))?;
+    let schema = schema(&doc).ok_or_else(|| SnapshotError::Malformed {
+        why: "payload has no integer `schema`".into(),
+    })?;
     if schema != u64::from(SNAPSHOT_SCHEMA) {
         return Err(SnapshotError::UnsupportedSchema {
             found: u32::try_from(schema).unwrap_or(u32::MAX),
             supported: SNAPSHOT_SCHEMA,
         });
     }
-    let p: Payload = serde_json::from_slice(&raw).map_err(|e| SnapshotError::Malformed {
+    let p = decode::payload(doc).map_err(|e| SnapshotError::Malformed {
         why: format!("payload: {e}"),
     })?;
     let time = |field: &str, v: &str| {
@@ -310,9 +322,8 @@ fn verified_payload(
             limit: opts.max_size,
         });
     }
-    // No shape pass here: the envelope's fixed struct bounds its depth, and
-    // serde rejects its duplicate and unknown fields itself.
-    let env: Envelope = serde_json::from_slice(bytes).map_err(|e| SnapshotError::Malformed {
+    let doc = json::parse(bytes, opts.max_depth).map_err(|e| shape(e, "not a dsse envelope"))?;
+    let env = decode::envelope(doc).map_err(|e| SnapshotError::Malformed {
         why: format!("not a dsse envelope: {e}"),
     })?;
     if env.payload_type != PAYLOAD_TYPE {
@@ -320,11 +331,9 @@ fn verified_payload(
             found: env.payload_type,
         });
     }
-    let payload = B64
-        .decode(env.payload.as_bytes())
-        .map_err(|e| SnapshotError::Malformed {
-            why: format!("payload is not base64: {e}"),
-        })?;
+    let payload = base64::decode(env.payload.as_bytes()).map_err(|e| SnapshotError::Malformed {
+        why: format!("payload is not base64: {e}"),
+    })?;
     let signed = pae(PAYLOAD_TYPE, &payload);
     let trusted: Vec<(String, &PublicKey)> = opts.trusted.iter().map(|k| (k.key_id(), k)).collect();
     let mut valid: Vec<String> = Vec::new();
@@ -335,8 +344,7 @@ fn verified_payload(
             continue;
         };
         known_any = true;
-        let ok = B64
-            .decode(s.sig.as_bytes())
+        let ok = base64::decode(s.sig.as_bytes())
             .ok()
             .and_then(|raw| ed25519_dalek::Signature::from_slice(&raw).ok())
             .is_some_and(|sig| key.0.verify(&signed, &sig).is_ok());

@@ -34,5 +34,5 @@ pub(crate) fn parse_context(attributes: &JsValue) -> Result<Context, String> {
     let text = js_sys::JSON::stringify(attributes)
         .map_err(|e| format!("the context cannot be read as json: {}", js_message(&e)))?;
     let text = String::from(text);
-    serde_json::from_str(&text).map_err(|e| format!("the context cannot be read: {e}"))
+    Context::parse_json(text.as_bytes()).map_err(|e| format!("the context cannot be read: {e}"))
 }

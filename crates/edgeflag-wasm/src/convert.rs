@@ -51,7 +51,9 @@ pub(crate) fn parse(json: &str) -> Result<JsValue, JsError> {
 pub(crate) fn js_message(e: &JsValue) -> String {
     match e.dyn_ref::<js_sys::Error>() {
         Some(err) => String::from(err.message()),
-        None => e.as_string().unwrap_or_else(|| format!("{e:?}")),
+        None => e
+            .as_string()
+            .unwrap_or_else(|| "a value that is not an Error was thrown".into()),
     }
 }
 
