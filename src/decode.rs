@@ -13,6 +13,10 @@ use crate::signed::{Envelope, EnvelopeSignature, Payload};
 
 pub(crate) type Decoded<T> = Result<T, DecodeError>;
 
+/// Decodes one value. Function pointers rather than generic closures: one
+/// copy of each helper per result type, not per call site (wasm size).
+pub(crate) type Decoder<T> = for<'a> fn(Json, At<'a>) -> Decoded<T>;
+
 /// Why a JSON document is not the expected shape, and where.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -90,11 +94,7 @@ impl Fields<'_> {
     }
 
     /// A field that must be present.
-    pub(crate) fn req<T>(
-        &mut self,
-        name: &str,
-        f: impl FnOnce(Json, At) -> Decoded<T>,
-    ) -> Decoded<T> {
+    pub(crate) fn req<T>(&mut self, name: &str, f: Decoder<T>) -> Decoded<T> {
         match self.take(name) {
             Some(j) => f(j, At::Key(&self.at, name)),
             None => self.at.fail(format!("missing field `{name}`")),
@@ -102,11 +102,7 @@ impl Fields<'_> {
     }
 
     /// A field that may be absent or null.
-    pub(crate) fn opt<T>(
-        &mut self,
-        name: &str,
-        f: impl FnOnce(Json, At) -> Decoded<T>,
-    ) -> Decoded<Option<T>> {
+    pub(crate) fn opt<T>(&mut self, name: &str, f: Decoder<T>) -> Decoded<Option<T>> {
         match self.take(name) {
             None | Some(Json::Null) => Ok(None),
             Some(j) => f(j, At::Key(&self.at, name)).map(Some),
@@ -114,11 +110,7 @@ impl Fields<'_> {
     }
 
     /// A field that may be absent, then its type's default.
-    pub(crate) fn or_default<T: Default>(
-        &mut self,
-        name: &str,
-        f: impl FnOnce(Json, At) -> Decoded<T>,
-    ) -> Decoded<T> {
+    pub(crate) fn or_default<T: Default>(&mut self, name: &str, f: Decoder<T>) -> Decoded<T> {
         match self.take(name) {
             None => Ok(T::default()),
             Some(j) => f(j, At::Key(&self.at, name)),
@@ -178,7 +170,7 @@ pub(crate) fn value(j: Json, _: At) -> Decoded<Value> {
     Ok(j.into())
 }
 
-pub(crate) fn list<T>(j: Json, at: At, f: impl Fn(Json, At) -> Decoded<T>) -> Decoded<Vec<T>> {
+pub(crate) fn list<T>(j: Json, at: At, f: Decoder<T>) -> Decoded<Vec<T>> {
     let Json::Array(items) = j else {
         return at.expected("an array", &j);
     };
@@ -189,11 +181,7 @@ pub(crate) fn list<T>(j: Json, at: At, f: impl Fn(Json, At) -> Decoded<T>) -> De
         .collect()
 }
 
-pub(crate) fn map<T>(
-    j: Json,
-    at: At,
-    f: impl Fn(Json, At) -> Decoded<T>,
-) -> Decoded<IndexMap<String, T>> {
+pub(crate) fn map<T>(j: Json, at: At, f: Decoder<T>) -> Decoded<IndexMap<String, T>> {
     let Json::Object(fields) = j else {
         return at.expected("an object", &j);
     };

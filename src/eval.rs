@@ -3,7 +3,6 @@
 //! never fails: problems come back inside the resolution, with the caller's
 //! default to use.
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 use crate::bucket::{INCLUSION_SEED, VARIANT_SEED, bucket, decimal};
@@ -361,55 +360,5 @@ fn rollout<'a>(plan: &'a Plan, default: usize, ctx: &Context, now: Timestamp) ->
         reason: Reason::Split,
         variant,
         ..outside
-    }
-}
-
-impl Serialize for Resolution<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("value", &self.value)?;
-        m.serialize_entry("variant", &self.variant)?;
-        m.serialize_entry("reason", &self.reason)?;
-        if let Some(e) = &self.error {
-            m.serialize_entry("error_code", &e.code())?;
-            m.serialize_entry("error_message", &e.to_string())?;
-        }
-        if let Some(rule) = self.rule {
-            m.serialize_entry("rule", rule)?;
-        }
-        if let Some(stage) = self.stage {
-            m.serialize_entry("stage", &stage)?;
-        }
-        if let Some(percent) = self.percent {
-            m.serialize_entry("percent", &percent)?;
-        }
-        if let Some(def) = self.flag {
-            m.serialize_entry("metadata", &Metadata(def))?;
-        }
-        m.end()
-    }
-}
-
-/// The metadata a resolution carries: what someone on call needs.
-struct Metadata<'a>(&'a FlagDef);
-
-impl Serialize for Metadata<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let d = self.0;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("type", &d.kind)?;
-        for (k, v) in [
-            ("description", &d.description),
-            ("owner", &d.owner),
-            ("runbook", &d.runbook),
-        ] {
-            if let Some(v) = v {
-                m.serialize_entry(k, v)?;
-            }
-        }
-        m.serialize_entry("hotfix", &d.hotfix)?;
-        let steps: &[String] = d.rollback.as_ref().map_or(&[], |r| &r.steps);
-        m.serialize_entry("rollback_steps", steps)?;
-        m.end()
     }
 }

@@ -21,6 +21,7 @@ mod simulate;
 mod snapshot;
 mod status;
 mod time;
+mod wire;
 
 pub use base64::Base64Error;
 pub use bucket::{BUCKETS, INCLUSION_SEED, VARIANT_SEED, bucket, frame, to_bucket};
@@ -45,3 +46,4 @@ pub use simulate::{
 pub use snapshot::{Definitions, FlagId, Snapshot};
 pub use status::{FlagStatus, RollbackStatus, RolloutStatus, StageStatus};
 pub use time::{Timestamp, parse_duration};
+pub use wire::Field;

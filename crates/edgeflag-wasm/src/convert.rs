@@ -41,12 +41,6 @@ pub(crate) fn timestamp(micros: f64) -> Option<Timestamp> {
         .then(|| Timestamp::from_micros(micros.floor() as i64))
 }
 
-/// A JS value from JSON text. `JSON.parse` builds large objects faster than
-/// element-by-element conversion, and keeps serde-wasm-bindgen out of the build.
-pub(crate) fn parse(json: &str) -> Result<JsValue, JsError> {
-    js_sys::JSON::parse(json).map_err(|e| error("GENERAL", js_message(&e)))
-}
-
 /// The message of a thrown JS value.
 pub(crate) fn js_message(e: &JsValue) -> String {
     match e.dyn_ref::<js_sys::Error>() {

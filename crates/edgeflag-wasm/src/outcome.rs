@@ -1,12 +1,14 @@
 //! Evaluation results as small numbers. Crossing the JS/wasm boundary is what
 //! an evaluation costs in JS, so each distinct result of a flag (variant,
 //! reason, rule, stage, percent, error) is numbered the first time it occurs
-//! and sent as JSON once; afterwards an evaluation returns only its number and
-//! the JS side reuses the object it built. A flag has few distinct results
+//! and built as a JS object once; afterwards an evaluation returns only its
+//! number and the JS side reuses that object. A flag has few distinct results
 //! (variants × reasons × rules × stages), so the table stays small.
 
-use edgeflag::{ErrorCode, Reason, Resolution};
-use serde_json::{Map, Value, json};
+use edgeflag::{ErrorCode, Field, Reason, Resolution};
+use js_sys::{Array, Object, Reflect};
+use serde_json::Value;
+use wasm_bindgen::JsValue;
 
 use crate::convert::camel;
 
@@ -24,7 +26,7 @@ struct Outcome {
     stage: Option<usize>,
     percent: Option<u64>,
     use_default: bool,
-    json: String,
+    js: JsValue,
 }
 
 impl Outcome {
@@ -37,7 +39,7 @@ impl Outcome {
             stage: r.stage,
             percent: r.percent.map(f64::to_bits),
             use_default,
-            json: Value::Object(detail(r, use_default)).to_string(),
+            js: detail(r, use_default),
         }
     }
 
@@ -60,91 +62,124 @@ impl Outcome {
 /// The numbered results of every flag of one snapshot.
 pub(crate) struct Outcomes {
     flags: Vec<Vec<Outcome>>,
-    last: String,
+    last: JsValue,
 }
 
 impl Outcomes {
     pub(crate) fn new(flags: usize) -> Self {
         Outcomes {
             flags: (0..flags).map(|_| Vec::new()).collect(),
-            last: String::new(),
+            last: JsValue::UNDEFINED,
         }
     }
 
     /// The number of this result of `flag`, numbering it if it is new.
     pub(crate) fn intern(&mut self, flag: usize, r: &Resolution, use_default: bool) -> u32 {
         let Some(known) = self.flags.get_mut(flag) else {
-            return self.uncached(Value::Object(detail(r, use_default)).to_string());
+            return self.uncached(detail(r, use_default));
         };
         if let Some(i) = known.iter().position(|o| o.matches(r, use_default)) {
             return i as u32;
         }
         let outcome = Outcome::new(r, use_default);
         if known.len() >= MAX_PER_FLAG {
-            return self.uncached(outcome.json);
+            return self.uncached(outcome.js);
         }
         known.push(outcome);
         (known.len() - 1) as u32
     }
 
     /// Keeps a result for `lastOutcome()` and returns [`UNCACHED`].
-    pub(crate) fn uncached(&mut self, json: String) -> u32 {
-        self.last = json;
+    pub(crate) fn uncached(&mut self, js: JsValue) -> u32 {
+        self.last = js;
         UNCACHED
     }
 
-    /// The JSON of a numbered result, or of the last uncached one.
-    pub(crate) fn json(&self, flag: usize, id: u32) -> Option<&str> {
+    /// A numbered result, or the last uncached one.
+    pub(crate) fn get(&self, flag: usize, id: u32) -> Option<&JsValue> {
         if id == UNCACHED {
             return Some(&self.last);
         }
         let o = self.flags.get(flag)?.get(usize::try_from(id).ok()?)?;
-        Some(&o.json)
+        Some(&o.js)
     }
 }
 
-/// The core's resolution as JSON with camelCase keys, without the flag's
-/// metadata (sent once per flag), and `useDefault` when the caller's default
-/// is the value. Serializing the core's own resolution keeps its field choice.
-pub(crate) fn detail(r: &Resolution, use_default: bool) -> Map<String, Value> {
-    let mut out = match serde_json::to_value(r) {
-        Ok(Value::Object(fields)) => fields
-            .into_iter()
-            .filter(|(k, _)| k != "metadata")
-            .map(|(k, v)| (camel(&k), v))
-            .collect(),
-        Ok(_) | Err(_) => error_detail(ErrorCode::General, "the resolution cannot be encoded"),
-    };
-    out.insert("useDefault".into(), use_default.into());
-    out
+/// The core's resolution as a JS object with camelCase keys, without the
+/// flag's metadata (sent once per flag), and `useDefault` when the caller's
+/// default is the value. The core's field list decides the fields.
+pub(crate) fn detail(r: &Resolution, use_default: bool) -> JsValue {
+    let out = object(r.fields());
+    set(&out, "useDefault", &JsValue::from_bool(use_default));
+    out.into()
 }
 
 /// A result for an input the core never saw (a context or time that does not
 /// convert): the caller's default, with the OpenFeature code.
-pub(crate) fn error_detail(code: ErrorCode, message: &str) -> Map<String, Value> {
-    let v = json!({
-        "value": null,
-        "variant": null,
-        "reason": Reason::Error.as_str(),
-        "errorCode": code.as_str(),
-        "errorMessage": message,
-        "useDefault": true,
-    });
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
+pub(crate) fn error_detail(code: ErrorCode, message: &str) -> JsValue {
+    let out = object(vec![
+        ("value", Field::Json(None)),
+        ("variant", Field::Str(None)),
+        ("reason", Field::Str(Some(Reason::Error.as_str()))),
+        ("error_code", Field::Str(Some(code.as_str()))),
+        ("error_message", Field::Str(Some(message))),
+    ]);
+    set(&out, "useDefault", &JsValue::TRUE);
+    out.into()
 }
 
 /// A flag's metadata with camelCase keys: what the core's resolution says
 /// (owner, runbook, rollback steps, ...) plus the snapshot's version.
-pub(crate) fn metadata(r: &Resolution, version: u64) -> Map<String, Value> {
-    let mut out = Map::new();
-    if let Ok(Value::Object(mut fields)) = serde_json::to_value(r) {
-        if let Some(Value::Object(meta)) = fields.remove("metadata") {
-            out.extend(meta.into_iter().map(|(k, v)| (camel(&k), v)));
+pub(crate) fn metadata(r: &Resolution, version: u64) -> JsValue {
+    let out = object(r.metadata());
+    set(&out, "snapshotVersion", &JsValue::from_f64(version as f64));
+    out.into()
+}
+
+fn object(fields: Vec<(&str, Field)>) -> Object {
+    let out = Object::new();
+    for (k, v) in fields {
+        set(&out, &camel(k), &field(v));
+    }
+    out
+}
+
+fn set(o: &Object, key: &str, value: &JsValue) {
+    // Setting a data property on a fresh plain object cannot fail.
+    let _ = Reflect::set(o, &JsValue::from_str(key), value);
+}
+
+fn field(f: Field) -> JsValue {
+    match f {
+        Field::Json(v) => v.map_or(JsValue::NULL, json),
+        Field::Str(s) => s.map_or(JsValue::NULL, JsValue::from_str),
+        Field::Text(t) => JsValue::from_str(&t),
+        Field::Count(n) => JsValue::from_f64(n as f64),
+        Field::Number(n) => JsValue::from_f64(n),
+        Field::Bool(b) => JsValue::from_bool(b),
+        Field::List(items) => items
+            .iter()
+            .map(|s| JsValue::from_str(s))
+            .collect::<Array>()
+            .into(),
+        _ => JsValue::UNDEFINED,
+    }
+}
+
+/// A JSON value as a JS value (numbers as JS numbers, as `JSON.parse` reads them).
+pub(crate) fn json(v: &Value) -> JsValue {
+    match v {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) => n.as_f64().map_or(JsValue::NULL, JsValue::from_f64),
+        Value::String(s) => JsValue::from_str(s),
+        Value::Array(items) => items.iter().map(json).collect::<Array>().into(),
+        Value::Object(fields) => {
+            let out = Object::new();
+            for (k, v) in fields {
+                set(&out, k, &json(v));
+            }
+            out.into()
         }
     }
-    out.insert("snapshotVersion".into(), version.into());
-    out
 }

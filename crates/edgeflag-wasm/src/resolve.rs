@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::EdgeFlags;
 use crate::context::{FlagContext, parse_context};
-use crate::convert::{error, parse, timestamp};
+use crate::convert::{error, timestamp};
 use crate::outcome::{self, detail, error_detail};
 
 pub use crate::outcome::UNCACHED;
@@ -74,8 +74,8 @@ impl EdgeFlags {
     }
 
     fn uncached(&mut self, code: ErrorCode, message: &str) -> u32 {
-        let json = Value::Object(error_detail(code, message)).to_string();
-        self.outcomes.uncached(json)
+        let js = error_detail(code, message);
+        self.outcomes.uncached(js)
     }
 }
 
@@ -124,11 +124,10 @@ impl EdgeFlags {
     /// errorCode?, errorMessage?, rule?, stage?, percent?, useDefault }`, where
     /// `useDefault` says the caller's default is the value.
     pub fn outcome(&self, flag: u32, id: u32) -> Result<JsValue, JsError> {
-        let json = self
-            .outcomes
-            .json(flag as usize, id)
-            .ok_or_else(|| error("INVALID_ARGUMENT", "no such result number"))?;
-        parse(json)
+        self.outcomes
+            .get(flag as usize, id)
+            .cloned()
+            .ok_or_else(|| error("INVALID_ARGUMENT", "no such result number"))
     }
 
     /// The last result returned as `UNCACHED`.
@@ -148,7 +147,7 @@ impl EdgeFlags {
             .ok_or_else(|| error("INVALID_ARGUMENT", "no such flag number"))?;
         // The core decides what metadata a resolution carries; take it from one.
         let r = snap.evaluate_id(*id, &Context::new(), Timestamp::MIN);
-        parse(&Value::Object(outcome::metadata(&r, self.verified.version)).to_string())
+        Ok(outcome::metadata(&r, self.verified.version))
     }
 
     /// The result for a key the snapshot lacks (`FLAG_NOT_FOUND`), with its
@@ -158,11 +157,10 @@ impl EdgeFlags {
             .verified
             .snapshot
             .evaluate(key, &Context::new(), Timestamp::MIN);
-        let mut out = detail(&r, true);
-        out.insert(
-            "flagMetadata".into(),
-            Value::Object(outcome::metadata(&r, self.verified.version)),
-        );
-        parse(&Value::Object(out).to_string())
+        let out = detail(&r, true);
+        let meta = outcome::metadata(&r, self.verified.version);
+        js_sys::Reflect::set(&out, &JsValue::from_str("flagMetadata"), &meta)
+            .map_err(|_| error("GENERAL", "the result cannot be built"))?;
+        Ok(out)
     }
 }

@@ -107,7 +107,7 @@ fn hostile_values_keep_the_last_good_snapshot() {
     assert_eq!(l.rejections, 5);
     assert_eq!(
         l.last_rejection().unwrap().message,
-        "malformed snapshot: not a dsse envelope: expected ident at line 1 column 2"
+        "malformed snapshot: not a dsse envelope: expected a value at line 1 column 1"
     );
     // The served bytes again: in sync, nothing verified.
     assert!(matches!(
