@@ -37,16 +37,20 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
     out
 }
 
-fn sextet(c: u8) -> Option<u32> {
-    let v = match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => return None,
-    };
-    Some(u32::from(v))
+/// Each byte's 6-bit value, or `NOT` for bytes outside the alphabet.
+const NOT: u8 = 0xff;
+const SEXTETS: [u8; 256] = sextets();
+
+// Evaluated at compile time, where an index out of range fails the build.
+#[allow(clippy::indexing_slicing)]
+const fn sextets() -> [u8; 256] {
+    let mut table = [NOT; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
 }
 
 pub(crate) fn decode(text: &[u8]) -> Result<Vec<u8>, Base64Error> {
@@ -56,25 +60,38 @@ pub(crate) fn decode(text: &[u8]) -> Result<Vec<u8>, Base64Error> {
     let mut out = Vec::with_capacity(text.len() / 4 * 3);
     let quads = text.len() / 4;
     for (q, quad) in text.chunks_exact(4).enumerate() {
-        let last = q + 1 == quads;
-        let pad = quad.iter().rev().take_while(|c| **c == b'=').count();
-        if pad > 2 || (pad > 0 && !last) {
+        let pad = if q + 1 == quads {
+            quad.iter().rev().take_while(|c| **c == b'=').count()
+        } else {
+            0
+        };
+        if pad > 2 {
             return Err(Base64Error::Padding);
         }
         let mut n = 0u32;
         for (i, c) in quad.iter().enumerate() {
-            n <<= 6;
-            if i < 4 - pad {
-                n |= sextet(*c).ok_or(Base64Error::Character(q * 4 + i))?;
+            let v = if i < 4 - pad {
+                SEXTETS.get(usize::from(*c)).copied().unwrap_or(NOT)
+            } else {
+                0
+            };
+            if v == NOT {
+                // A `=` before the end is padding in the wrong place.
+                return Err(if *c == b'=' {
+                    Base64Error::Padding
+                } else {
+                    Base64Error::Character(q * 4 + i)
+                });
             }
+            n = (n << 6) | u32::from(v);
         }
-        let bytes = n.to_be_bytes();
-        let (_, keep) = bytes.split_at(1);
-        let (keep, dropped) = keep.split_at(3 - pad);
-        if dropped.iter().any(|b| *b != 0) {
-            return Err(Base64Error::Padding);
+        let [_, a, b, c] = n.to_be_bytes();
+        match pad {
+            0 => out.extend_from_slice(&[a, b, c]),
+            1 if c == 0 => out.extend_from_slice(&[a, b]),
+            2 if b == 0 && c == 0 => out.push(a),
+            _ => return Err(Base64Error::Padding),
         }
-        out.extend_from_slice(keep);
     }
     Ok(out)
 }
@@ -107,5 +124,7 @@ mod tests {
         assert_eq!(decode(b"ab-_"), Err(Base64Error::Character(2)));
         assert_eq!(decode(b"AB=="), Err(Base64Error::Padding));
         assert_eq!(decode(b"AA=="), Ok(vec![0]));
+        assert_eq!(decode(b"ab==ab=="), Err(Base64Error::Padding));
+        assert_eq!(decode(b"=abc"), Err(Base64Error::Padding));
     }
 }

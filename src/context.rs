@@ -111,8 +111,8 @@ impl From<Value> for Attr {
     }
 }
 
-impl From<Json> for Attr {
-    fn from(v: Json) -> Self {
+impl From<Json<'_>> for Attr {
+    fn from(v: Json<'_>) -> Self {
         match v {
             Json::Null => Attr::Null,
             Json::Bool(b) => Attr::Bool(b),

@@ -4,6 +4,8 @@
 //! conditions take `values` or `value`), so a snapshot reads the same here as
 //! it was written by the CLI's serde model; a round-trip test pins that.
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 use serde_json::Value;
 
@@ -15,7 +17,7 @@ pub(crate) type Decoded<T> = Result<T, DecodeError>;
 
 /// Decodes one value. Function pointers rather than generic closures: one
 /// copy of each helper per result type, not per call site (wasm size).
-pub(crate) type Decoder<T> = for<'a> fn(Json, At<'a>) -> Decoded<T>;
+pub(crate) type Decoder<T> = for<'a, 's> fn(Json<'s>, At<'a>) -> Decoded<T>;
 
 /// Why a JSON document is not the expected shape, and where.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -67,17 +69,17 @@ impl At<'_> {
 }
 
 /// The fields of one object, taken one by one.
-pub(crate) struct Fields<'a> {
+pub(crate) struct Fields<'a, 's> {
     at: At<'a>,
-    fields: Vec<(String, Json)>,
+    fields: Vec<(Cow<'s, str>, Json<'s>)>,
 }
 
 /// An object whose keys are all among `names`.
-pub(crate) fn object<'a>(j: Json, at: At<'a>, names: &[&str]) -> Decoded<Fields<'a>> {
+pub(crate) fn object<'a, 's>(j: Json<'s>, at: At<'a>, names: &[&str]) -> Decoded<Fields<'a, 's>> {
     let Json::Object(fields) = j else {
         return at.expected("an object", &j);
     };
-    if let Some((k, _)) = fields.iter().find(|(k, _)| !names.contains(&k.as_str())) {
+    if let Some((k, _)) = fields.iter().find(|(k, _)| !names.contains(&k.as_ref())) {
         let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
         return at.fail(format!(
             "unknown field `{k}`; expected one of {}",
@@ -87,8 +89,8 @@ pub(crate) fn object<'a>(j: Json, at: At<'a>, names: &[&str]) -> Decoded<Fields<
     Ok(Fields { at, fields })
 }
 
-impl Fields<'_> {
-    fn take(&mut self, name: &str) -> Option<Json> {
+impl<'s> Fields<'_, 's> {
+    fn take(&mut self, name: &str) -> Option<Json<'s>> {
         let i = self.fields.iter().position(|(k, _)| k == name)?;
         Some(self.fields.swap_remove(i).1)
     }
@@ -118,7 +120,7 @@ impl Fields<'_> {
     }
 
     /// A field under either of two names (a serde alias); both is an error.
-    pub(crate) fn either(&mut self, name: &str, alias: &str) -> Decoded<Option<Json>> {
+    pub(crate) fn either(&mut self, name: &str, alias: &str) -> Decoded<Option<Json<'s>>> {
         match (self.take(name), self.take(alias)) {
             (Some(_), Some(_)) => self.at.fail(format!("duplicate field `{name}`")),
             (Some(j), None) | (None, Some(j)) => Ok(Some(j)),
@@ -129,7 +131,7 @@ impl Fields<'_> {
 
 pub(crate) fn string(j: Json, at: At) -> Decoded<String> {
     match j {
-        Json::String(s) => Ok(s),
+        Json::String(s) => Ok(s.into_owned()),
         other => at.expected("a string", &other),
     }
 }
@@ -188,14 +190,16 @@ pub(crate) fn map<T>(j: Json, at: At, f: Decoder<T>) -> Decoded<IndexMap<String,
     let mut out = IndexMap::with_capacity(fields.len());
     for (k, v) in fields {
         let item = f(v, At::Key(&at, &k))?;
-        out.insert(k, item);
+        out.insert(k.into_owned(), item);
     }
     Ok(out)
 }
 
 /// One of a fixed set of names.
 pub(crate) fn one_of<T: Copy>(j: Json, at: At, names: &[(&str, T)]) -> Decoded<T> {
-    let s = string(j, at)?;
+    let Json::String(s) = j else {
+        return at.expected("a string", &j);
+    };
     match names.iter().find(|(n, _)| *n == s) {
         Some((_, v)) => Ok(*v),
         None => {

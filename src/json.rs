@@ -6,20 +6,24 @@
 //! so two runtimes could read two snapshots from the same signed bytes).
 //! Objects keep their order: a release file's flag order is part of it.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Number, Value};
 
-/// A parsed JSON document. Objects keep their keys in order, without duplicates.
+/// A parsed JSON document. Objects keep their keys in order, without
+/// duplicates. Strings without escapes borrow from the input: most of a
+/// snapshot's strings are field names, which decoding only compares.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Json {
+pub enum Json<'a> {
     Null,
     Bool(bool),
     Number(Number),
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
+    String(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
 }
 
-impl Json {
+impl Json<'_> {
     /// What kind of value this is, for messages: "a string", "an object", ...
     pub fn kind(&self) -> &'static str {
         match self {
@@ -33,20 +37,20 @@ impl Json {
     }
 }
 
-impl From<Json> for Value {
-    fn from(j: Json) -> Value {
+impl From<Json<'_>> for Value {
+    fn from(j: Json<'_>) -> Value {
         match j {
             Json::Null => Value::Null,
             Json::Bool(b) => Value::Bool(b),
             Json::Number(n) => Value::Number(n),
-            Json::String(s) => Value::String(s),
+            Json::String(s) => Value::String(s.into_owned()),
             Json::Array(items) => Value::Array(items.into_iter().map(Value::from).collect()),
             Json::Object(fields) => {
                 // Inserting rather than collecting: `collect` sorts first,
                 // and a stable sort is kilobytes of the browser build.
                 let mut map = Map::new();
                 for (k, v) in fields {
-                    map.insert(k, v.into());
+                    map.insert(k.into_owned(), v.into());
                 }
                 Value::Object(map)
             }
@@ -76,7 +80,7 @@ const HARD_DEPTH: usize = 128;
 
 /// Parses one JSON value (RFC 8259, whitespace around it allowed), nested at
 /// most `max_depth` arrays and objects deep, without duplicate keys in any object.
-pub fn parse(bytes: &[u8], max_depth: usize) -> Result<Json, JsonError> {
+pub fn parse(bytes: &[u8], max_depth: usize) -> Result<Json<'_>, JsonError> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => return Err(syntax_at(bytes, e.valid_up_to(), "invalid utf-8")),
@@ -86,6 +90,8 @@ pub fn parse(bytes: &[u8], max_depth: usize) -> Result<Json, JsonError> {
         bytes,
         pos: 0,
         max_depth,
+        items: Vec::new(),
+        fields: Vec::new(),
     };
     let value = r.value(0)?;
     r.skip_ws();
@@ -114,9 +120,11 @@ struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
     max_depth: usize,
+    items: Vec<Json<'a>>,
+    fields: Vec<(Cow<'a, str>, Json<'a>)>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn fail(&self, why: &'static str) -> JsonError {
         syntax_at(self.bytes, self.pos, why)
     }
@@ -141,7 +149,7 @@ impl Reader<'_> {
         found
     }
 
-    fn literal(&mut self, word: &str, value: Json) -> Result<Json, JsonError> {
+    fn literal(&mut self, word: &str, value: Json<'a>) -> Result<Json<'a>, JsonError> {
         let end = self.pos + word.len();
         if self.bytes.get(self.pos..end) == Some(word.as_bytes()) {
             self.pos = end;
@@ -151,7 +159,7 @@ impl Reader<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Json, JsonError> {
+    fn value(&mut self, depth: usize) -> Result<Json<'a>, JsonError> {
         self.skip_ws();
         match self.peek() {
             None => Err(self.fail("unexpected end of input")),
@@ -180,71 +188,79 @@ impl Reader<'_> {
         }
     }
 
-    fn array(&mut self, depth: usize) -> Result<Json, JsonError> {
-        let mut items = Vec::new();
-        if self.eat(b']') {
-            return Ok(Json::Array(items));
-        }
-        loop {
-            items.push(self.value(depth)?);
-            if self.eat(b']') {
-                return Ok(Json::Array(items));
+    // Arrays and objects collect into shared stacks and move out in one
+    // exact allocation when they close: no growth reallocations per object.
+    fn array(&mut self, depth: usize) -> Result<Json<'a>, JsonError> {
+        let start = self.items.len();
+        if !self.eat(b']') {
+            loop {
+                let item = self.value(depth)?;
+                self.items.push(item);
+                if self.eat(b']') {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return Err(self.fail("expected `,` or `]`"));
+                }
             }
-            if !self.eat(b',') {
-                return Err(self.fail("expected `,` or `]`"));
-            }
         }
+        Ok(Json::Array(self.items.split_off(start)))
     }
 
-    fn object(&mut self, depth: usize) -> Result<Json, JsonError> {
-        let mut fields: Vec<(String, Json)> = Vec::new();
-        if self.eat(b'}') {
-            return Ok(Json::Object(fields));
+    fn object(&mut self, depth: usize) -> Result<Json<'a>, JsonError> {
+        let start = self.fields.len();
+        if !self.eat(b'}') {
+            loop {
+                self.skip_ws();
+                if self.peek() != Some(b'"') {
+                    return Err(self.fail("expected a string key"));
+                }
+                let key = self.string()?;
+                // Most objects are small: a scan is cheapest, and larger
+                // ones are checked once, sorted, at the end.
+                let mine = self.fields.get(start..).unwrap_or_default();
+                if mine.len() < 16 && mine.iter().any(|(k, _)| *k == key) {
+                    return Err(JsonError::DuplicateKey {
+                        key: key.into_owned(),
+                    });
+                }
+                if !self.eat(b':') {
+                    return Err(self.fail("expected `:`"));
+                }
+                let value = self.value(depth)?;
+                self.fields.push((key, value));
+                if self.eat(b'}') {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return Err(self.fail("expected `,` or `}`"));
+                }
+            }
         }
-        loop {
-            self.skip_ws();
-            if self.peek() != Some(b'"') {
-                return Err(self.fail("expected a string key"));
-            }
-            let key = self.string()?;
-            // Most objects are small: a scan is cheapest, and larger ones
-            // are checked once, sorted, at the end.
-            if fields.len() < 16 && fields.iter().any(|(k, _)| *k == key) {
-                return Err(JsonError::DuplicateKey { key });
-            }
-            if !self.eat(b':') {
-                return Err(self.fail("expected `:`"));
-            }
-            let value = self.value(depth)?;
-            fields.push((key, value));
-            if self.eat(b'}') {
-                break;
-            }
-            if !self.eat(b',') {
-                return Err(self.fail("expected `,` or `}`"));
-            }
-        }
+        let fields = self.fields.split_off(start);
         if fields.len() > 16 {
             first_duplicate(&fields)?;
         }
         Ok(Json::Object(fields))
     }
 
-    /// A string, the reader at its opening quote.
-    fn string(&mut self) -> Result<String, JsonError> {
+    /// A string, the reader at its opening quote: borrowed when it has no escapes.
+    fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
         self.pos += 1;
-        let mut out = String::new();
+        let start = self.pos;
+        self.skip_plain();
+        // Quotes and backslashes are ASCII, so the run ends on a char boundary.
+        let run = self.text.get(start..self.pos).unwrap_or_default();
+        if self.peek() == Some(b'"') {
+            self.pos += 1;
+            return Ok(Cow::Borrowed(run));
+        }
+        let mut out = String::from(run);
         loop {
-            let start = self.pos;
-            while matches!(self.peek(), Some(b) if b != b'"' && b != b'\\' && b >= 0x20) {
-                self.pos += 1;
-            }
-            // Quotes and backslashes are ASCII, so the run ends on a char boundary.
-            out.push_str(self.text.get(start..self.pos).unwrap_or_default());
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => {
                     self.pos += 1;
@@ -253,7 +269,40 @@ impl Reader<'_> {
                 Some(_) => return Err(self.fail("control character in a string")),
                 None => return Err(self.fail("unexpected end of input in a string")),
             }
+            let start = self.pos;
+            self.skip_plain();
+            out.push_str(self.text.get(start..self.pos).unwrap_or_default());
         }
+    }
+
+    /// Moves past characters that stand for themselves in a string, eight
+    /// at a time while none of them is a quote, a backslash or a control
+    /// character (the payload string of an envelope is most of its bytes).
+    fn skip_plain(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGHS: u64 = 0x8080_8080_8080_8080;
+        let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        let mut chunks = rest.chunks_exact(8);
+        let mut skipped = 0;
+        for chunk in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            let x = u64::from_le_bytes(w);
+            let special = has_zero(x ^ (ONES * u64::from(b'"')))
+                | has_zero(x ^ (ONES * u64::from(b'\\')))
+                | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS);
+            if special != 0 {
+                break;
+            }
+            skipped += 8;
+        }
+        let tail = rest.get(skipped..).unwrap_or_default();
+        skipped += tail
+            .iter()
+            .position(|b| *b == b'"' || *b == b'\\' || *b < 0x20)
+            .unwrap_or(tail.len());
+        self.pos += skipped;
     }
 
     fn escape(&mut self, out: &mut String) -> Result<(), JsonError> {
@@ -365,9 +414,9 @@ impl Reader<'_> {
 
 /// The first key (in document order of its second occurrence) that a large
 /// object repeats. Sorting rather than hashing: the input is untrusted.
-fn first_duplicate(fields: &[(String, Json)]) -> Result<(), JsonError> {
+fn first_duplicate(fields: &[(Cow<'_, str>, Json<'_>)]) -> Result<(), JsonError> {
     let mut order: Vec<usize> = (0..fields.len()).collect();
-    let key = |i: &usize| fields.get(*i).map(|(k, _)| k.as_str());
+    let key = |i: &usize| fields.get(*i).map(|(k, _)| k.as_ref());
     order.sort_unstable_by(|a, b| key(a).cmp(&key(b)).then(a.cmp(b)));
     let repeat = order
         .windows(2)
@@ -377,7 +426,9 @@ fn first_duplicate(fields: &[(String, Json)]) -> Result<(), JsonError> {
         })
         .min();
     match repeat.and_then(|i| fields.get(i)) {
-        Some((k, _)) => Err(JsonError::DuplicateKey { key: k.clone() }),
+        Some((k, _)) => Err(JsonError::DuplicateKey {
+            key: k.clone().into_owned(),
+        }),
         None => Ok(()),
     }
 }

@@ -1,6 +1,6 @@
 use super::*;
 
-fn ok(text: &str) -> Json {
+fn ok(text: &str) -> Json<'_> {
     parse(text.as_bytes(), 8).unwrap_or_else(|e| panic!("{text}: {e}"))
 }
 
@@ -16,7 +16,7 @@ fn reads_every_kind_of_value_in_order() {
     let Json::Object(fields) = j else {
         panic!("not an object")
     };
-    let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+    let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_ref()).collect();
     assert_eq!(keys, ["b", "a"]);
     assert_eq!(
         Value::from(Json::Object(fields)),
