@@ -207,7 +207,8 @@ impl Context {
 }
 
 // Deserializing straight into the context skips an intermediate JSON tree: the
-// worker and the wasm build parse each request's context exactly once.
+// worker reads each OFREP request's context this way, once. (The wasm build
+// uses `parse_json`, to carry no serde parsing at all.)
 impl<'de> Deserialize<'de> for Attr {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(AttrVisitor)

@@ -1,6 +1,6 @@
 //! The one JSON reader of snapshots, envelopes and contexts, in every runtime.
-//! Hand-written rather than serde's generated code for two reasons: the
-//! browser build is a third the size without it, and untrusted input gets
+//! Hand-written rather than serde's generated code for two reasons: that
+//! code was the largest single part of the browser build, and untrusted input gets
 //! the checks serde lets through (nesting past a limit, a stack hazard for
 //! every consumer; duplicate object keys, which parsers resolve differently,
 //! so two runtimes could read two snapshots from the same signed bytes).

@@ -1,6 +1,8 @@
 //! The flag definitions as people write them (the TOML release file) and as a
-//! signed snapshot carries them (JSON). One serde model serves both, so a
-//! snapshot says exactly what the release file said for its environment.
+//! signed snapshot carries them (JSON). One model serves both, so a snapshot
+//! says exactly what the release file said for its environment: serde reads
+//! release files and writes snapshots; `decode_model` reads snapshots back
+//! by the same rules (a test holds the two together).
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
