@@ -1,4 +1,5 @@
-//! The one JSON reader of snapshots, envelopes and contexts, in every runtime.
+//! The JSON reader of every snapshot and envelope, in every runtime, and of
+//! the wasm build's contexts (the worker reads OFREP bodies with serde).
 //! Hand-written rather than serde's generated code for two reasons: that
 //! code was the largest single part of the browser build, and untrusted input gets
 //! the checks serde lets through (nesting past a limit, a stack hazard for
