@@ -243,6 +243,13 @@ fn hostile_snapshots_are_each_rejected_with_their_own_error() {
         let text = text.replacen("\"version\":5", "\"version\":5,\"version\":999", 1);
         resigned_raw(text.as_bytes(), 1)
     };
+    // A second `payloadType` in the envelope itself: an attacker's hope that
+    // the verifier and a consumer read different ones.
+    let duplicate_in_envelope = {
+        let text = String::from_utf8(good.clone()).unwrap();
+        let text = text.replacen('{', "{\"payloadType\": \"application/json\",", 1);
+        text.into_bytes()
+    };
     let schema2 = {
         let text = String::from_utf8(raw_payload.clone()).unwrap();
         let text = text.replacen("\"schema\":1", "\"schema\":2", 1);
@@ -283,6 +290,8 @@ fn hostile_snapshots_are_each_rejected_with_their_own_error() {
             "snapshot json nests deeper than 64 levels".into()),
         ("duplicate json keys", duplicate, opts(&[&k]), "DUPLICATE_KEY",
             "snapshot json repeats the key `version`".into()),
+        ("duplicate envelope keys", duplicate_in_envelope, opts(&[&k]), "DUPLICATE_KEY",
+            "snapshot json repeats the key `payloadType`".into()),
         ("over the size limit", huge.clone(), tight, "TOO_LARGE",
             format!("snapshot is {} bytes, over the 100000-byte limit", huge.len())),
         ("invalid definitions", bad_definitions, opts(&[&k]), "INVALID_DEFINITIONS",
