@@ -113,3 +113,105 @@ fn duplicate_keys_are_refused_small_or_large() {
     );
     assert!(parse(format!("{{{wide}\"z\":0}}").as_bytes(), 8).is_ok());
 }
+
+mod properties {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::super::parse;
+
+    fn values() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e300f64..1e300).prop_map(Value::from),
+            "\\PC{0,12}".prop_map(Value::String),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(6, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                prop::collection::btree_map("\\PC{0,6}", inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Whatever serde_json writes, compact or pretty, reads back the same.
+        #[test]
+        fn reads_what_serde_json_writes(v in values(), pretty in any::<bool>()) {
+            let text = if pretty {
+                serde_json::to_string_pretty(&v).expect("encode")
+            } else {
+                serde_json::to_string(&v).expect("encode")
+            };
+            let back = parse(text.as_bytes(), 64).map(Value::from);
+            prop_assert_eq!(back, Ok(v));
+        }
+
+        /// Any bytes at all: an answer, never a panic, and the same verdict
+        /// on whether they are JSON as serde_json's.
+        #[test]
+        fn any_bytes_get_an_answer(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+            same_verdict(&bytes)?;
+        }
+
+        /// Damaged JSON (one byte changed): the same.
+        #[test]
+        fn damaged_json_gets_an_answer(v in values(), at in any::<prop::sample::Index>(), byte in any::<u8>()) {
+            let mut text = serde_json::to_vec(&v).expect("encode");
+            let i = at.index(text.len());
+            text[i] = byte;
+            same_verdict(&text)?;
+        }
+    }
+
+    /// Syntax errors are serde_json's errors too; what serde_json reads is
+    /// read here, unless it repeats a key (which this reader refuses).
+    fn same_verdict(bytes: &[u8]) -> Result<(), TestCaseError> {
+        use super::super::JsonError;
+        let theirs = serde_json::from_slice::<Value>(bytes);
+        match parse(bytes, 64) {
+            Err(JsonError::Syntax { .. }) => prop_assert!(theirs.is_err(), "{:?}", theirs),
+            Err(JsonError::DuplicateKey { .. } | JsonError::TooDeep { .. }) => {}
+            Ok(mine) => {
+                let theirs = theirs.map_err(|e| e.to_string());
+                prop_assert!(
+                    theirs
+                        .as_ref()
+                        .is_ok_and(|t| same(&Value::from(mine.clone()), t)),
+                    "{mine:?} / {theirs:?}"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Equal, but for the last bit of a float: serde_json's default float
+    /// parsing is not always correctly rounded (its `float_roundtrip`
+    /// feature is), std's is, so this reader can be the closer of the two.
+    fn same(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
+                let (x, y) = (
+                    x.as_f64().unwrap_or(f64::NAN),
+                    y.as_f64().unwrap_or(f64::NAN),
+                );
+                x == y || (x - y).abs() <= x.abs().max(y.abs()) * 2.0 * f64::EPSILON
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                x.len() == y.len()
+                    && x.iter()
+                        .zip(y)
+                        .all(|((kx, x), (ky, y))| kx == ky && same(x, y))
+            }
+            _ => a == b,
+        }
+    }
+}
