@@ -67,6 +67,10 @@ test("typed calls and evaluate never throw", () => {
   assert.deepEqual([wrongType.value, wrongType.errorCode], [true, "TYPE_MISMATCH"]);
   const badTime = flags.numberDetails("match-timeout-seconds", {}, 7, "soon");
   assert.deepEqual([badTime.value, badTime.errorCode], [7, "GENERAL"]);
+  // One bad time for every flag at once: each flag its own error result.
+  const allBad = Object.values(flags.evaluateAll({ targetingKey: "u" }, "soon"));
+  assert.equal(allBad.length, flags.flagKeys().length);
+  for (const d of allBad) assert.deepEqual([d.value, d.reason, d.errorCode], [undefined, "ERROR", "GENERAL"]);
   assert.equal(flags.stringValue("store-layout", undefined, "x", at).length > 0, true);
   assert.equal(flags.evaluate("store-layout", null, at).reason, "DEFAULT");
 });

@@ -122,12 +122,15 @@ impl EdgeFlags {
 
     /// Result number `id` of flag number `flag`: `{ value, variant, reason,
     /// errorCode?, errorMessage?, rule?, stage?, percent?, useDefault }`, where
-    /// `useDefault` says the caller's default is the value.
+    /// `useDefault` says the caller's default is the value. A new object on
+    /// every call (values shared): the caller may add fields and freeze it,
+    /// and one uncached result can stand for many flags (`resolveAll`).
     pub fn outcome(&self, flag: u32, id: u32) -> Result<JsValue, JsError> {
-        self.outcomes
+        let kept = self
+            .outcomes
             .get(flag as usize, id)
-            .cloned()
-            .ok_or_else(|| error("INVALID_ARGUMENT", "no such result number"))
+            .ok_or_else(|| error("INVALID_ARGUMENT", "no such result number"))?;
+        Ok(js_sys::Object::assign(&js_sys::Object::new(), kept.unchecked_ref()).into())
     }
 
     /// The last result returned as `UNCACHED`.
