@@ -178,7 +178,7 @@ impl Context {
     /// The context of a JSON text holding an object of attributes, read by
     /// the core's own JSON reader (the browser build carries no other).
     pub fn parse_json(text: &[u8]) -> Result<Self, ContextError> {
-        match json::parse(text, crate::signed::DEFAULT_MAX_DEPTH).map_err(ContextError::Json)? {
+        match json::parse(text, crate::accept::DEFAULT_MAX_DEPTH).map_err(ContextError::Json)? {
             Json::Object(fields) => {
                 let mut ctx = Context::new();
                 for (k, v) in fields {

@@ -240,6 +240,7 @@ pub(crate) fn payload(j: Json) -> Decoded<Payload> {
             "expires_at",
             "previous",
             "forced",
+            "never_expires",
             "definitions",
         ],
     )?;
@@ -250,6 +251,7 @@ pub(crate) fn payload(j: Json) -> Decoded<Payload> {
         expires_at: f.opt("expires_at", string)?,
         previous: f.opt("previous", string)?,
         forced: f.or_default("forced", boolean)?,
+        never_expires: f.or_default("never_expires", boolean)?,
         definitions: f.req("definitions", crate::decode_model::definitions)?,
     })
 }

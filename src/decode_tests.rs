@@ -56,6 +56,7 @@ fn payloads() -> Vec<(String, Value)> {
                 expires_at: Some("2026-12-27T10:00:00Z".into()),
                 previous: None,
                 forced: false,
+                never_expires: false,
                 definitions,
             };
             out.push((

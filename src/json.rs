@@ -73,6 +73,8 @@ pub enum JsonError {
     TooDeep { limit: usize },
     #[error("json repeats the key `{key}`")]
     DuplicateKey { key: String },
+    #[error("json holds more than {limit} values")]
+    TooManyValues { limit: usize },
 }
 
 /// Past this the reader refuses any document, whatever the caller's limit:
@@ -82,6 +84,18 @@ const HARD_DEPTH: usize = 128;
 /// Parses one JSON value (RFC 8259, whitespace around it allowed), nested at
 /// most `max_depth` arrays and objects deep, without duplicate keys in any object.
 pub fn parse(bytes: &[u8], max_depth: usize) -> Result<Json<'_>, JsonError> {
+    parse_bounded(bytes, max_depth, usize::MAX)
+}
+
+/// As [`parse`], holding at most `max_values` values in all (every array,
+/// object, string, number and literal counts one): the parsed tree takes
+/// tens of bytes per value, so a bound on values bounds memory whatever the
+/// text, and the reader stops at the first value over it.
+pub fn parse_bounded(
+    bytes: &[u8],
+    max_depth: usize,
+    max_values: usize,
+) -> Result<Json<'_>, JsonError> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => return Err(syntax_at(bytes, e.valid_up_to(), "invalid utf-8")),
@@ -91,6 +105,8 @@ pub fn parse(bytes: &[u8], max_depth: usize) -> Result<Json<'_>, JsonError> {
         bytes,
         pos: 0,
         max_depth,
+        values_left: max_values,
+        max_values,
         items: Vec::new(),
         fields: Vec::new(),
     };
@@ -121,6 +137,8 @@ struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
     max_depth: usize,
+    values_left: usize,
+    max_values: usize,
     items: Vec<Json<'a>>,
     fields: Vec<(Cow<'a, str>, Json<'a>)>,
 }
@@ -162,6 +180,12 @@ impl<'a> Reader<'a> {
 
     fn value(&mut self, depth: usize) -> Result<Json<'a>, JsonError> {
         self.skip_ws();
+        if self.values_left == 0 {
+            return Err(JsonError::TooManyValues {
+                limit: self.max_values,
+            });
+        }
+        self.values_left -= 1;
         match self.peek() {
             None => Err(self.fail("unexpected end of input")),
             Some(b'n') => self.literal("null", Json::Null),

@@ -27,6 +27,10 @@ pub enum KeyError {
     BadPublicKey { why: String },
     #[error("the key cannot be encoded: {why}")]
     Encoding { why: String },
+    #[error(
+        "weak ed25519 public key {key_id}: a small-order point, which anyone can forge signatures for"
+    )]
+    WeakKey { key_id: String },
 }
 
 /// A private signing key.
@@ -94,9 +98,17 @@ impl PublicKey {
             .strip_prefix(&SPKI_PREFIX)
             .and_then(|k| <[u8; 32]>::try_from(k).ok())
             .ok_or_else(|| bad("the key is not an ed25519 key (spki with oid 1.3.101.112)"))?;
-        ed25519_dalek::VerifyingKey::from_bytes(&key)
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&key)
             .map(PublicKey)
-            .map_err(|_| bad("the key bytes are not an ed25519 curve point"))
+            .map_err(|_| bad("the key bytes are not an ed25519 curve point"))?;
+        // A small-order key verifies signatures nobody made (strict
+        // verification refuses them too, but a trusted list must not hold one).
+        if key.0.is_weak() {
+            return Err(KeyError::WeakKey {
+                key_id: key.key_id(),
+            });
+        }
+        Ok(key)
     }
 
     /// Reads every PEM public key in a text (a file or a variable may hold several).
@@ -179,6 +191,26 @@ mod tests {
         assert_eq!(
             err(&rsa),
             format!("{pre}: the key is not an ed25519 key (spki with oid 1.3.101.112)")
+        );
+    }
+
+    #[test]
+    fn weak_keys_are_refused() {
+        // The identity point (y = 1): order 1, the weakest key there is.
+        let mut point = [0u8; 32];
+        point[0] = 1;
+        let der = [SPKI_PREFIX.as_slice(), &point].concat();
+        let pem = format!(
+            "{BEGIN_PUBLIC}\n{}\n{END_PUBLIC}",
+            crate::base64::encode(&der)
+        );
+        let e = PublicKey::from_spki_pem(&pem).unwrap_err();
+        assert!(matches!(e, KeyError::WeakKey { .. }), "{e:?}");
+        assert!(
+            e.to_string().starts_with("weak ed25519 public key ")
+                && e.to_string()
+                    .ends_with(": a small-order point, which anyone can forge signatures for"),
+            "{e}"
         );
     }
 

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod accept;
 mod base64;
 mod bucket;
 mod checklist;
@@ -23,6 +24,10 @@ mod status;
 mod time;
 mod wire;
 
+pub use accept::{
+    DEFAULT_MAX_DEPTH, DEFAULT_MAX_SIZE, DEFAULT_MAX_VALUES, DEFAULT_SKEW_MS, EDGE_MAX_SIZE,
+    Holding, Mark, MarkMerge, Policy, Purpose, Served, Verified, accept, verify, version_order,
+};
 pub use base64::Base64Error;
 pub use bucket::{BUCKETS, INCLUSION_SEED, VARIANT_SEED, bucket, frame, to_bucket};
 pub use checklist::{
@@ -35,9 +40,8 @@ pub use json::JsonError;
 pub use keys::{KeyError, PublicKey, SigningKey};
 pub use model::*;
 pub use signed::{
-    DEFAULT_MAX_DEPTH, DEFAULT_MAX_SIZE, DEFAULT_SKEW_MS, Envelope, EnvelopeSignature,
-    PAYLOAD_TYPE, Payload, SNAPSHOT_SCHEMA, Signed, SnapshotError, Verified, VerifyOptions, digest,
-    pae, sign, verify,
+    ENVELOPE_VALUES, EXTRA_SIGNATURES, Envelope, EnvelopeSignature, PAYLOAD_TYPE, Payload,
+    SNAPSHOT_SCHEMA, Signed, SnapshotError, cosign, digest, pae, sign,
 };
 pub use simulate::{
     Change, Distribution, FlagDiff, Outcome, definition_changes, diff, segment_changes,

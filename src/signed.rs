@@ -3,7 +3,7 @@
 //! CLI act only on what `verify` returns: signatures are checked before a
 //! single byte of flag content is parsed.
 
-use ed25519_dalek::{Signer, Verifier};
+use ed25519_dalek::Signer;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -12,19 +12,20 @@ use crate::decode;
 use crate::error::ReleaseError;
 use crate::json::{self, Json, JsonError};
 use crate::keys::{PublicKey, SigningKey, hex};
-use crate::snapshot::{Definitions, Snapshot};
-use crate::time::Timestamp;
+use crate::snapshot::Definitions;
 
 /// The DSSE `payloadType` of an edgeflag snapshot.
 pub const PAYLOAD_TYPE: &str = "application/vnd.edgeflag.snapshot+json";
 /// The payload schema this crate writes and reads.
 pub const SNAPSHOT_SCHEMA: u32 = 1;
-/// Default size limit of an envelope.
-pub const DEFAULT_MAX_SIZE: usize = 10 * 1024 * 1024;
-/// Default nesting limit of the envelope and the payload JSON.
-pub const DEFAULT_MAX_DEPTH: usize = 64;
-/// Default allowed clock skew when checking expiry.
-pub const DEFAULT_SKEW_MS: i64 = 60_000;
+/// Signatures read beyond one per trusted key: room for keys being rotated
+/// in or out, and no more, so a long list costs nothing before it is refused.
+pub const EXTRA_SIGNATURES: usize = 4;
+/// Values (see `json::parse_bounded`) an envelope may hold: a payload string
+/// and a few signatures need a few dozen. This bounds the tree parsed from
+/// unauthenticated bytes (under a megabyte) whatever their size, while a long
+/// signature list still parses far enough to be refused as one.
+pub const ENVELOPE_VALUES: usize = 16_384;
 
 /// The DSSE envelope as it travels and is stored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -60,6 +61,10 @@ pub struct Payload {
     /// Built with `--force` despite a failing release checklist.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub forced: bool,
+    /// Built with `--expires-in never --force`: no `expires_at`, on purpose.
+    /// Without it, a payload with no expiry is refused (`NO_EXPIRY`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub never_expires: bool,
     pub definitions: Definitions,
 }
 
@@ -73,26 +78,61 @@ pub enum SnapshotError {
     Malformed { why: String },
     #[error("snapshot json nests deeper than {limit} levels")]
     TooDeep { limit: usize },
+    #[error("snapshot json holds more than {limit} values ({part})")]
+    TooManyValues { limit: usize, part: &'static str },
     #[error("snapshot json repeats the key `{key}`")]
     DuplicateKey { key: String },
     #[error("payload type is `{found}`, not `{PAYLOAD_TYPE}`")]
     WrongPayloadType { found: String },
+    #[error(
+        "the envelope carries {found} signatures; at most {limit} are read (the trusted keys and {EXTRA_SIGNATURES} more)"
+    )]
+    TooManySignatures { found: usize, limit: usize },
     #[error("no signature from a trusted key (signed by: {})", if keyids.is_empty() { "nobody".to_owned() } else { keyids.join(", ") })]
     UnknownKey { keyids: Vec<String> },
     #[error("the signature of key {keyid} does not verify")]
     BadSignature { keyid: String },
     #[error("{valid} valid signature(s) from trusted keys, {threshold} required")]
     BelowThreshold { valid: usize, threshold: usize },
-    #[error("snapshot expired at {expires_at} (now {now})")]
+    #[error("snapshot expired at {expires_at} (now {now}), and a fresh snapshot is being served")]
     Expired { expires_at: String, now: String },
-    #[error("snapshot version {version} is below the minimum {min}")]
-    VersionTooOld { version: u64, min: u64 },
+    #[error(
+        "snapshot has no expiry: build it with --expires-in, or `--expires-in never --force` to record that it never expires"
+    )]
+    NoExpiry,
+    #[error(
+        "snapshot was issued at {issued_at}, after now ({now}) plus {skew_seconds} s of allowed clock skew"
+    )]
+    IssuedInFuture {
+        issued_at: String,
+        now: String,
+        skew_seconds: i64,
+    },
+    #[error("snapshot version {version} is below the minimum {min} ({why})")]
+    VersionTooOld {
+        version: u64,
+        min: u64,
+        why: &'static str,
+    },
+    #[error(
+        "snapshot version {version} is already {held} with payload {held_digest}; this one has {digest}: a changed payload needs a higher version"
+    )]
+    VersionReused {
+        version: u64,
+        held: &'static str,
+        held_digest: String,
+        digest: String,
+    },
+    #[error("snapshot is for environment `{found}`, but this consumer serves `{expected}`")]
+    WrongEnvironment { found: String, expected: String },
     #[error("unsupported snapshot schema {found}: this version reads schema {supported}")]
     UnsupportedSchema { found: u32, supported: u32 },
     #[error("snapshot definitions are invalid: {0}")]
     Invalid(ReleaseError),
     #[error("threshold {threshold} cannot be met by {trusted} trusted key(s)")]
     Unsatisfiable { threshold: usize, trusted: usize },
+    #[error("key {keyid} has already signed this snapshot")]
+    AlreadySigned { keyid: String },
 }
 
 impl SnapshotError {
@@ -102,18 +142,58 @@ impl SnapshotError {
             SnapshotError::TooLarge { .. } => "TOO_LARGE",
             SnapshotError::Malformed { .. } => "MALFORMED",
             SnapshotError::TooDeep { .. } => "TOO_DEEP",
+            SnapshotError::TooManyValues { .. } => "TOO_MANY_VALUES",
             SnapshotError::DuplicateKey { .. } => "DUPLICATE_KEY",
             SnapshotError::WrongPayloadType { .. } => "WRONG_PAYLOAD_TYPE",
+            SnapshotError::TooManySignatures { .. } => "TOO_MANY_SIGNATURES",
             SnapshotError::UnknownKey { .. } => "UNKNOWN_KEY",
             SnapshotError::BadSignature { .. } => "BAD_SIGNATURE",
             SnapshotError::BelowThreshold { .. } => "BELOW_THRESHOLD",
             SnapshotError::Expired { .. } => "EXPIRED",
+            SnapshotError::NoExpiry => "NO_EXPIRY",
+            SnapshotError::IssuedInFuture { .. } => "ISSUED_IN_FUTURE",
             SnapshotError::VersionTooOld { .. } => "VERSION_TOO_OLD",
+            SnapshotError::VersionReused { .. } => "VERSION_REUSED",
+            SnapshotError::WrongEnvironment { .. } => "WRONG_ENVIRONMENT",
             SnapshotError::UnsupportedSchema { .. } => "UNSUPPORTED_SCHEMA",
             SnapshotError::Invalid(_) => "INVALID_DEFINITIONS",
             SnapshotError::Unsatisfiable { .. } => "UNSATISFIABLE_THRESHOLD",
+            SnapshotError::AlreadySigned { .. } => "ALREADY_SIGNED",
         }
     }
+
+    /// Whether judging the same bytes again later may come out otherwise:
+    /// only verdicts that depend on the clock (an expiry that stops mattering
+    /// once what is served expires too, an issue time that arrives). Other
+    /// verdicts are final for those bytes, so a consumer need not re-verify them.
+    pub fn may_change(code: &str) -> bool {
+        matches!(code, "EXPIRED" | "ISSUED_IN_FUTURE")
+    }
+
+    /// Every code [`SnapshotError::code`] can return, for the other runtimes'
+    /// tables (the JS package exports them from here, not from a copy).
+    pub const CODES: &'static [&'static str] = &[
+        "TOO_LARGE",
+        "MALFORMED",
+        "TOO_DEEP",
+        "TOO_MANY_VALUES",
+        "DUPLICATE_KEY",
+        "WRONG_PAYLOAD_TYPE",
+        "TOO_MANY_SIGNATURES",
+        "UNKNOWN_KEY",
+        "BAD_SIGNATURE",
+        "BELOW_THRESHOLD",
+        "EXPIRED",
+        "NO_EXPIRY",
+        "ISSUED_IN_FUTURE",
+        "VERSION_TOO_OLD",
+        "VERSION_REUSED",
+        "WRONG_ENVIRONMENT",
+        "UNSUPPORTED_SCHEMA",
+        "INVALID_DEFINITIONS",
+        "UNSATISFIABLE_THRESHOLD",
+        "ALREADY_SIGNED",
+    ];
 }
 
 /// DSSE's pre-authentication encoding: what is actually signed.
@@ -170,75 +250,28 @@ pub fn sign(payload: &Payload, keys: &[&SigningKey]) -> Result<Signed, SnapshotE
     })
 }
 
-/// What a verifier trusts and enforces.
-#[derive(Clone, Debug)]
-pub struct VerifyOptions {
-    pub trusted: Vec<PublicKey>,
-    /// Distinct trusted keys whose signatures must verify (M of N).
-    pub threshold: usize,
-    /// The lowest version accepted: replaying an older snapshot fails.
-    pub min_version: u64,
-    /// The time to check expiry against.
-    pub now: Timestamp,
-    /// Accept an expired snapshot (the edge's stale policy decides what it serves).
-    pub allow_expired: bool,
-    pub max_size: usize,
-    pub max_depth: usize,
-    pub skew_ms: i64,
-}
-
-impl VerifyOptions {
-    /// Defaults: threshold 1, no minimum version, 10 MiB, depth 64, one minute of skew.
-    pub fn new(trusted: Vec<PublicKey>, now: Timestamp) -> Self {
-        VerifyOptions {
-            trusted,
-            threshold: 1,
-            min_version: 0,
-            now,
-            allow_expired: false,
-            max_size: DEFAULT_MAX_SIZE,
-            max_depth: DEFAULT_MAX_DEPTH,
-            skew_ms: DEFAULT_SKEW_MS,
-        }
-    }
-}
-
-/// A snapshot whose signatures, freshness and content all checked out.
-#[derive(Debug)]
-pub struct Verified {
-    pub version: u64,
-    pub issued_at: Timestamp,
-    pub expires_at: Option<Timestamp>,
-    pub previous: Option<String>,
-    pub forced: bool,
-    /// The digest of the payload (see [`digest`]).
-    pub digest: String,
-    /// The trusted keys whose signatures verified.
-    pub signed_by: Vec<String>,
-    pub snapshot: Snapshot,
-}
-
-impl Verified {
-    /// Whether the snapshot has passed its expiry at `now` (without skew).
-    pub fn is_expired(&self, now: Timestamp) -> bool {
-        self.expires_at.is_some_and(|e| now > e)
-    }
-}
-
-/// A JSON problem of the envelope (`context` says which) or the payload.
-fn shape(e: JsonError, context: &str) -> SnapshotError {
+/// A JSON problem of the envelope or the payload (`part` says which).
+pub(crate) fn shape(e: JsonError, part: &'static str) -> SnapshotError {
     match e {
         JsonError::TooDeep { limit } => SnapshotError::TooDeep { limit },
         JsonError::DuplicateKey { key } => SnapshotError::DuplicateKey { key },
+        JsonError::TooManyValues { limit } => SnapshotError::TooManyValues { limit, part },
         other => SnapshotError::Malformed {
-            why: format!("{context}: {other}"),
+            why: format!(
+                "{}: {other}",
+                if part == "envelope" {
+                    "not a dsse envelope"
+                } else {
+                    "payload is not json"
+                }
+            ),
         },
     }
 }
 
 /// The payload's top-level `schema`, read before the rest so that a newer
 /// schema is reported as such rather than as unknown fields.
-fn schema(doc: &Json) -> Option<u64> {
+pub(crate) fn schema(doc: &Json) -> Option<u64> {
     match doc {
         Json::Object(fields) => fields.iter().find_map(|(k, v)| match v {
             Json::Number(n) if k == "schema" => n.as_u64(),
@@ -248,81 +281,37 @@ fn schema(doc: &Json) -> Option<u64> {
     }
 }
 
-/// Verifies an envelope and compiles its payload.
-pub fn verify(bytes: &[u8], opts: &VerifyOptions) -> Result<Verified, SnapshotError> {
-    let payload = verified_payload(bytes, opts)?;
-    let (signed_by, raw) = payload;
-    let doc = json::parse(&raw, opts.max_depth).map_err(|e| shape(e, "payload is not json"))?;
-    let schema = schema(&doc).ok_or_else(|| SnapshotError::Malformed {
-        why: "payload has no integer `schema`".into(),
-    })?;
-    if schema != u64::from(SNAPSHOT_SCHEMA) {
-        return Err(SnapshotError::UnsupportedSchema {
-            found: u32::try_from(schema).unwrap_or(u32::MAX),
-            supported: SNAPSHOT_SCHEMA,
-        });
-    }
-    let p = decode::payload(doc).map_err(|e| SnapshotError::Malformed {
-        why: format!("payload: {e}"),
-    })?;
-    let time = |field: &str, v: &str| {
-        Timestamp::parse(v).ok_or_else(|| SnapshotError::Malformed {
-            why: format!("payload {field} `{v}` is not an rfc 3339 time"),
-        })
-    };
-    let issued_at = time("issued_at", &p.issued_at)?;
-    let expires_at = p
-        .expires_at
-        .as_deref()
-        .map(|e| time("expires_at", e))
-        .transpose()?;
-    if let Some(exp) = expires_at {
-        if !opts.allow_expired && opts.now > exp.add_millis(opts.skew_ms) {
-            return Err(SnapshotError::Expired {
-                expires_at: exp.to_string(),
-                now: opts.now.to_string(),
-            });
-        }
-    }
-    if p.version < opts.min_version {
-        return Err(SnapshotError::VersionTooOld {
-            version: p.version,
-            min: opts.min_version,
-        });
-    }
-    let snapshot = Snapshot::compile(p.definitions)
-        .map_err(SnapshotError::Invalid)?
-        .with_expiry(expires_at);
-    Ok(Verified {
-        version: p.version,
-        issued_at,
-        expires_at,
-        previous: p.previous,
-        forced: p.forced,
-        digest: digest(&raw),
-        signed_by,
-        snapshot,
-    })
+/// The parts of the policy the signature check needs.
+pub(crate) struct Trust<'a> {
+    pub trusted: &'a [PublicKey],
+    pub threshold: usize,
+    pub max_size: usize,
+    pub max_depth: usize,
 }
 
-/// Checks the envelope and its signatures; returns the signers and the payload bytes.
-fn verified_payload(
+/// Checks the envelope and its signatures; returns the signers and the
+/// payload bytes. Every step is bounded before any hashing: the size, the
+/// envelope's values, the number of signatures; then each trusted key is
+/// tried at most once, and checking stops when the threshold is met, so a
+/// hostile envelope costs at most one verification per trusted key.
+pub(crate) fn verified_payload(
     bytes: &[u8],
-    opts: &VerifyOptions,
+    t: &Trust,
 ) -> Result<(Vec<String>, Vec<u8>), SnapshotError> {
-    if opts.threshold == 0 || opts.threshold > opts.trusted.len() {
+    if t.threshold == 0 || t.threshold > t.trusted.len() {
         return Err(SnapshotError::Unsatisfiable {
-            threshold: opts.threshold,
-            trusted: opts.trusted.len(),
+            threshold: t.threshold,
+            trusted: t.trusted.len(),
         });
     }
-    if bytes.len() > opts.max_size {
+    if bytes.len() > t.max_size {
         return Err(SnapshotError::TooLarge {
             size: bytes.len(),
-            limit: opts.max_size,
+            limit: t.max_size,
         });
     }
-    let doc = json::parse(bytes, opts.max_depth).map_err(|e| shape(e, "not a dsse envelope"))?;
+    let doc = json::parse_bounded(bytes, t.max_depth, ENVELOPE_VALUES)
+        .map_err(|e| shape(e, "envelope"))?;
     let env = decode::envelope(doc).map_err(|e| SnapshotError::Malformed {
         why: format!("not a dsse envelope: {e}"),
     })?;
@@ -331,29 +320,42 @@ fn verified_payload(
             found: env.payload_type,
         });
     }
+    let limit = t.trusted.len() + EXTRA_SIGNATURES;
+    if env.signatures.len() > limit {
+        return Err(SnapshotError::TooManySignatures {
+            found: env.signatures.len(),
+            limit,
+        });
+    }
     let payload = base64::decode(env.payload.as_bytes()).map_err(|e| SnapshotError::Malformed {
         why: format!("payload is not base64: {e}"),
     })?;
     let signed = pae(PAYLOAD_TYPE, &payload);
-    let trusted: Vec<(String, &PublicKey)> = opts.trusted.iter().map(|k| (k.key_id(), k)).collect();
+    let mut untried: Vec<(String, &PublicKey)> =
+        t.trusted.iter().map(|k| (k.key_id(), k)).collect();
+    let known_any = env
+        .signatures
+        .iter()
+        .any(|s| untried.iter().any(|(id, _)| *id == s.keyid));
     let mut valid: Vec<String> = Vec::new();
     let mut first_bad = None;
-    let mut known_any = false;
     for s in &env.signatures {
-        let Some((id, key)) = trusted.iter().find(|(id, _)| *id == s.keyid) else {
+        if valid.len() >= t.threshold {
+            break;
+        }
+        // Unknown keys, and trusted keys already tried, are never hashed.
+        let Some(i) = untried.iter().position(|(id, _)| *id == s.keyid) else {
             continue;
         };
-        known_any = true;
+        let (id, key) = untried.swap_remove(i);
         let ok = base64::decode(s.sig.as_bytes())
             .ok()
             .and_then(|raw| ed25519_dalek::Signature::from_slice(&raw).ok())
-            .is_some_and(|sig| key.0.verify(&signed, &sig).is_ok());
+            .is_some_and(|sig| key.0.verify_strict(&signed, &sig).is_ok());
         if ok {
-            if !valid.contains(id) {
-                valid.push(id.clone());
-            }
+            valid.push(id);
         } else if first_bad.is_none() {
-            first_bad = Some(id.clone());
+            first_bad = Some(id);
         }
     }
     if !known_any {
@@ -366,11 +368,47 @@ fn verified_payload(
             keyid: first_bad.unwrap_or_default(),
         });
     }
-    if valid.len() < opts.threshold {
+    if valid.len() < t.threshold {
         return Err(SnapshotError::BelowThreshold {
             valid: valid.len(),
-            threshold: opts.threshold,
+            threshold: t.threshold,
         });
     }
     Ok((valid, payload))
+}
+
+/// Adds signatures to a signed envelope without touching its payload: the
+/// second signer of an M-of-N snapshot. Refuses a key that already signed.
+pub fn cosign(envelope: &[u8], keys: &[&SigningKey]) -> Result<Signed, SnapshotError> {
+    let doc = json::parse_bounded(envelope, crate::accept::DEFAULT_MAX_DEPTH, ENVELOPE_VALUES)
+        .map_err(|e| shape(e, "envelope"))?;
+    let mut env = decode::envelope(doc).map_err(|e| SnapshotError::Malformed {
+        why: format!("not a dsse envelope: {e}"),
+    })?;
+    if env.payload_type != PAYLOAD_TYPE {
+        return Err(SnapshotError::WrongPayloadType {
+            found: env.payload_type,
+        });
+    }
+    let payload = base64::decode(env.payload.as_bytes()).map_err(|e| SnapshotError::Malformed {
+        why: format!("payload is not base64: {e}"),
+    })?;
+    let to_sign = pae(PAYLOAD_TYPE, &payload);
+    for k in keys {
+        let keyid = k.public().key_id();
+        if env.signatures.iter().any(|s| s.keyid == keyid) {
+            return Err(SnapshotError::AlreadySigned { keyid });
+        }
+        env.signatures.push(EnvelopeSignature {
+            keyid,
+            sig: base64::encode(&k.0.sign(&to_sign).to_bytes()),
+        });
+    }
+    let json = serde_json::to_string_pretty(&env).map_err(|e| SnapshotError::Malformed {
+        why: format!("envelope cannot be encoded: {e}"),
+    })?;
+    Ok(Signed {
+        envelope: json,
+        digest: digest(&payload),
+    })
 }

@@ -11,8 +11,8 @@ mod common;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use edgeflag::{
-    Context, Payload, PublicKey, Reason, SNAPSHOT_SCHEMA, SigningKey, SnapshotError, Timestamp,
-    VerifyOptions, digest, sign, verify,
+    Context, Holding, Payload, Policy, PublicKey, Reason, SNAPSHOT_SCHEMA, SigningKey,
+    SnapshotError, Timestamp, accept, digest, sign, verify,
 };
 use serde_json::{Value, json};
 
@@ -28,6 +28,8 @@ fn payload(version: u64, expires_at: Option<&str>) -> Payload {
         expires_at: expires_at.map(Into::into),
         previous: None,
         forced: false,
+        // `None` here is a snapshot built with `--expires-in never --force`.
+        never_expires: expires_at.is_none(),
         definitions: common::season0().for_environment("production").unwrap(),
     }
 }
@@ -36,8 +38,8 @@ fn now() -> Timestamp {
     common::at("2026-12-02T18:00:00Z")
 }
 
-fn opts(keys: &[&SigningKey]) -> VerifyOptions {
-    VerifyOptions::new(keys.iter().map(|k| k.public()).collect(), now())
+fn opts(keys: &[&SigningKey]) -> Policy {
+    Policy::new(keys.iter().map(|k| k.public()).collect(), now())
 }
 
 fn signed(p: &Payload, keys: &[&SigningKey]) -> Vec<u8> {
@@ -107,13 +109,23 @@ fn m_of_n_signatures() {
 }
 
 #[test]
-fn an_expired_snapshot_is_accepted_only_when_allowed() {
+fn an_expired_snapshot_is_accepted_only_when_nothing_fresh_is_served() {
     let k = key(1);
     let bytes = signed(&payload(1, Some("2026-12-02T17:00:00Z")), &[&k]);
-    let mut o = opts(&[&k]);
-    o.allow_expired = true;
+    let o = opts(&[&k]);
+    // Cold: it is the best there is, served under the stale policy.
     let v = verify(&bytes, &o).unwrap();
     assert!(v.is_expired(now()));
+    let fresh = verify(
+        &signed(&payload(0, Some("2026-12-09T00:00:00Z")), &[&k]),
+        &o,
+    )
+    .unwrap();
+    let holding = Holding {
+        served: Some(fresh.served()),
+        mark: None,
+    };
+    assert_eq!(accept(&bytes, &o, &holding).unwrap_err().code(), "EXPIRED");
     // Within the allowed skew it is still fresh.
     let mut o = opts(&[&k]);
     o.now = common::at("2026-12-02T17:00:30Z");
@@ -192,7 +204,7 @@ fn openssl_keys_sign_and_verify() {
         .collect();
     assert_eq!(public.key_id(), id);
     let bytes = signed(&payload(1, None), &[&k]);
-    assert!(verify(&bytes, &VerifyOptions::new(vec![public], now())).is_ok());
+    assert!(verify(&bytes, &Policy::new(vec![public], now())).is_ok());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -223,7 +235,7 @@ fn hostile_snapshots_are_each_rejected_with_their_own_error() {
     });
     let by_stranger = signed(&payload(5, None), &[&stranger]);
     let wrong_type = edit_envelope(&good, |v| v["payloadType"] = json!("application/json"));
-    let expired = signed(&payload(5, Some("2026-12-02T12:00:00Z")), &[&k]);
+    let expired = signed(&payload(6, Some("2026-12-02T12:00:00Z")), &[&k]);
     let older = signed(&payload(3, None), &[&k]);
     let truncated = good[..good.len() / 2].to_vec();
     let not_json = b"this is not json".to_vec();
@@ -257,19 +269,49 @@ fn hostile_snapshots_are_each_rejected_with_their_own_error() {
     };
     let bad_definitions = {
         let text = String::from_utf8(raw_payload.clone()).unwrap();
-        let text = text.replacen("\"serve\":\"on\"", "\"serve\":\"onn\"", 1);
+        let text = text
+            .replacen("\"serve\":\"on\"", "\"serve\":\"onn\"", 1)
+            .replacen("\"version\":5", "\"version\":6", 1);
         resigned_raw(text.as_bytes(), 1)
     };
     let unsigned = edit_envelope(&good, |v| v["signatures"] = json!([]));
     let not_base64 = edit_envelope(&good, |v| v["payload"] = json!("%%%not base64%%%"));
     let extra_field = edit_envelope(&good, |v| v["extra"] = json!(1));
 
+    let many_signatures = edit_envelope(&good, |v| {
+        let one = v["signatures"][0].clone();
+        v["signatures"] = json!(vec![one; 300]);
+    });
+    let many_values = edit_envelope(&good, |v| v["signatures"] = json!(vec![0; 20_000]));
+    let no_expiry = {
+        let mut p = payload(5, None);
+        p.never_expires = false;
+        signed(&p, &[&k])
+    };
+    let future = {
+        let mut p = payload(6, Some("2026-12-09T00:00:00Z"));
+        p.issued_at = "2026-12-03T00:00:00Z".into();
+        signed(&p, &[&k])
+    };
+    let staging = {
+        let mut p = payload(6, Some("2026-12-09T00:00:00Z"));
+        p.definitions = common::season0().for_environment("staging").unwrap();
+        signed(&p, &[&k])
+    };
+    let reused = {
+        let mut p = payload(5, Some("2026-12-09T00:00:00Z"));
+        p.definitions.release.description = Some("another payload".into());
+        signed(&p, &[&k])
+    };
+    let good_v = verify(&good, &opts(&[&k])).unwrap();
+
     let mut tight = opts(&[&k]);
     tight.max_size = 100_000;
     let mut replay = opts(&[&k]);
     replay.min_version = 4;
+    let production = opts(&[&k]).for_environment("production");
 
-    let cases: Vec<(&str, Vec<u8>, VerifyOptions, &str, String)> = vec![
+    let cases: Vec<(&str, Vec<u8>, Policy, &str, String)> = vec![
         ("flipped payload bit", flipped_payload, opts(&[&k]), "BAD_SIGNATURE",
             format!("the signature of key {kid} does not verify")),
         ("flipped signature bit", flipped_sig, opts(&[&k]), "BAD_SIGNATURE",
@@ -280,10 +322,23 @@ fn hostile_snapshots_are_each_rejected_with_their_own_error() {
             "no signature from a trusted key (signed by: nobody)".into()),
         ("wrong payload type", wrong_type, opts(&[&k]), "WRONG_PAYLOAD_TYPE",
             "payload type is `application/json`, not `application/vnd.edgeflag.snapshot+json`".into()),
-        ("expired", expired, opts(&[&k]), "EXPIRED",
-            "snapshot expired at 2026-12-02T12:00:00Z (now 2026-12-02T18:00:00Z)".into()),
+        ("expired, a fresh one served", expired, opts(&[&k]), "EXPIRED",
+            "snapshot expired at 2026-12-02T12:00:00Z (now 2026-12-02T18:00:00Z), and a fresh snapshot is being served".into()),
         ("older version replayed", older, replay, "VERSION_TOO_OLD",
-            "snapshot version 3 is below the minimum 4".into()),
+            "snapshot version 3 is below the minimum 5 (the high-water mark of this environment)".into()),
+        ("the same version with another payload", reused.clone(), opts(&[&k]), "VERSION_REUSED",
+            format!("snapshot version 5 is already recorded as the high-water mark with payload {}; this one has {}: a changed payload needs a higher version",
+                good_v.digest, verify(&reused, &opts(&[&k])).unwrap().digest)),
+        ("hundreds of signatures", many_signatures, opts(&[&k]), "TOO_MANY_SIGNATURES",
+            "the envelope carries 300 signatures; at most 5 are read (the trusted keys and 4 more)".into()),
+        ("an envelope of thousands of values", many_values, opts(&[&k]), "TOO_MANY_VALUES",
+            "snapshot json holds more than 16384 values (envelope)".into()),
+        ("no expiry", no_expiry, opts(&[&k]), "NO_EXPIRY",
+            "snapshot has no expiry: build it with --expires-in, or `--expires-in never --force` to record that it never expires".into()),
+        ("issued in the future", future, opts(&[&k]), "ISSUED_IN_FUTURE",
+            "snapshot was issued at 2026-12-03T00:00:00Z, after now (2026-12-02T18:00:00Z) plus 60 s of allowed clock skew".into()),
+        ("a staging snapshot for production", staging, production, "WRONG_ENVIRONMENT",
+            "snapshot is for environment `staging`, but this consumer serves `production`".into()),
         ("unknown schema", schema2, opts(&[&k]), "UNSUPPORTED_SCHEMA",
             "unsupported snapshot schema 2: this version reads schema 1".into()),
         ("deep nesting", deep, opts(&[&k]), "TOO_DEEP",
@@ -303,8 +358,13 @@ fn hostile_snapshots_are_each_rejected_with_their_own_error() {
         ("payload not base64", not_base64),
         ("unknown envelope field", extra_field),
     ];
+    // What every case is judged against: version 5 (`good`), fresh, served.
+    let holding = Holding {
+        served: Some(good_v.served()),
+        mark: Some(good_v.mark()),
+    };
     for (name, bytes, o, code, message) in cases {
-        let err = verify(&bytes, &o).expect_err(name);
+        let err = accept(&bytes, &o, &holding).expect_err(name);
         assert_eq!(err.code(), code, "{name}: {err}");
         assert_eq!(err.to_string(), message, "{name}");
     }
