@@ -24,7 +24,8 @@ mkdir -p .dev/snapshots
 
 for env in production staging; do
   snap=.dev/snapshots/$env.json
-  chain=()
+  # The first snapshot of an environment is version 1; later runs chain onto the last.
+  chain=(--version 1)
   [ -f "$snap" ] && chain=(--previous "$snap")
   built=$("$edgeflag" --json build examples/season0.toml --env "$env" --key .dev/keys/dev.pem "${chain[@]}" --out "$snap.new")
   mv "$snap.new" "$snap"

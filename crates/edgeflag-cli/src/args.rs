@@ -28,6 +28,16 @@ pub enum Command {
     Check { release: PathBuf },
     /// Build and sign the snapshot of one environment.
     Build(BuildArgs),
+    /// Add a signature to a signed snapshot (the second person of a two-person rule).
+    Sign {
+        snapshot: PathBuf,
+        /// The signing key to add (PKCS#8 PEM).
+        #[arg(long)]
+        key: PathBuf,
+        /// Where to write the co-signed snapshot (default: SNAPSHOT itself, replaced atomically).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Verify a signed snapshot.
     Verify {
         snapshot: PathBuf,
@@ -109,8 +119,12 @@ pub enum Command {
         out: PathBuf,
         #[command(flatten)]
         trust: OptionalTrust,
+        /// How long the snapshot stays fresh, e.g. 30d, 12h; `never` (with --force) for no expiry.
         #[arg(long, default_value = "30d")]
         expires_in: String,
+        /// Allow `--expires-in never` (recorded in the snapshot).
+        #[arg(long)]
+        force: bool,
         #[arg(long)]
         at: Option<String>,
     },
@@ -135,18 +149,22 @@ pub struct BuildArgs {
     pub release: PathBuf,
     #[arg(long)]
     pub env: String,
-    #[arg(long)]
-    pub key: PathBuf,
-    /// The snapshot's version (default: the previous one plus one, or 1).
+    /// A signing key (PKCS#8 PEM; repeatable: every key signs).
+    #[arg(long, required = true)]
+    pub key: Vec<PathBuf>,
+    /// The snapshot's version: 1 for the first snapshot of an environment (else use --previous).
     #[arg(long, conflicts_with = "previous")]
     pub version: Option<u64>,
     /// The previous snapshot of this environment: chains the digest and the version.
     #[arg(long)]
     pub previous: Option<PathBuf>,
-    /// How long the snapshot stays fresh, e.g. 30d, 12h; `never` for no expiry.
+    /// Public keys that --previous must be signed by (repeatable; default: those of --key).
+    #[arg(long, requires = "previous")]
+    pub trust: Vec<PathBuf>,
+    /// How long the snapshot stays fresh, e.g. 30d, 12h; `never` (with --force) for no expiry.
     #[arg(long, default_value = "30d")]
     pub expires_in: String,
-    /// Build despite a failing checklist (recorded in the snapshot).
+    /// Build despite a failing checklist, or with `--expires-in never` (recorded in the snapshot).
     #[arg(long)]
     pub force: bool,
     /// The issue time (default: now).
@@ -192,6 +210,9 @@ pub struct Trust {
     /// Refuse snapshots below this version.
     #[arg(long, default_value_t = 0)]
     pub min_version: u64,
+    /// Refuse snapshots of any other environment (WRONG_ENVIRONMENT).
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
 }
 
 #[derive(Args, Debug)]

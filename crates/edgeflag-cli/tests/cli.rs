@@ -42,7 +42,7 @@ impl Setup {
             .assert()
             .success();
         let setup = Setup { dir };
-        setup.build("production", "v1.json", &[]);
+        setup.build("production", "v1.json", &["--version", "1"]);
         setup
     }
     fn path(&self, name: &str) -> PathBuf {
@@ -155,6 +155,8 @@ fn build_refuses_a_failing_checklist_unless_forced_and_records_it() {
             s(&setup.key()),
             "--out",
             s(&out),
+            "--version",
+            "1",
         ])
         .assert()
         .code(1)
@@ -172,6 +174,8 @@ fn build_refuses_a_failing_checklist_unless_forced_and_records_it() {
             s(&setup.key()),
             "--out",
             s(&out),
+            "--version",
+            "1",
             "--force",
         ])
         .assert()
@@ -209,7 +213,7 @@ fn build_chains_versions_and_digests() {
     ]);
     assert_eq!(v2["version"], 2);
     assert_eq!(v2["previous"], v1["digest"]);
-    // A staging snapshot cannot continue production's chain.
+    // A staging snapshot cannot continue production's chain: the core says so.
     edgeflag()
         .args([
             "build",
@@ -226,10 +230,11 @@ fn build_chains_versions_and_digests() {
             s(&setup.path("s.json")),
         ])
         .assert()
-        .code(2)
+        .code(1)
         .stderr(predicate::str::contains(
-            "is a snapshot of `production`, not `staging`",
+            "v1.json: rejected as --previous (WRONG_ENVIRONMENT): snapshot is for environment `production`, but this consumer serves `staging`",
         ));
+    assert!(!setup.path("s.json").exists());
 }
 
 #[test]
@@ -271,6 +276,8 @@ fn verify_rejects_with_exit_1_and_names_the_reason() {
         .stderr(predicate::str::contains(
             "rejected (VERSION_TOO_OLD): snapshot version 1 is below the minimum 2",
         ));
+    // Expired: a consumer holding nothing still serves it, under the stale
+    // policy, so it verifies, with a warning.
     edgeflag()
         .args([
             "verify",
@@ -281,8 +288,40 @@ fn verify_rejects_with_exit_1_and_names_the_reason() {
             "2027-02-01T00:00:00Z",
         ])
         .assert()
+        .success()
+        .stdout(predicate::str::contains("v1.json: valid"))
+        .stderr(predicate::str::contains(
+            "v1.json expired at 2026-12-31T00:00:00Z; serving it under the stale policy",
+        ));
+    edgeflag()
+        .args([
+            "verify",
+            s(&snap),
+            "--trust",
+            s(&setup.public()),
+            "--env",
+            "staging",
+            "--at",
+            AT,
+        ])
+        .assert()
         .code(1)
-        .stderr(predicate::str::contains("rejected (EXPIRED)"));
+        .stderr(predicate::str::contains(
+            "v1.json: rejected (WRONG_ENVIRONMENT): snapshot is for environment `production`, but this consumer serves `staging`",
+        ));
+    edgeflag()
+        .args([
+            "verify",
+            s(&snap),
+            "--trust",
+            s(&setup.public()),
+            "--env",
+            "production",
+            "--at",
+            AT,
+        ])
+        .assert()
+        .success();
     let tampered = setup.path("tampered.json");
     let text = std::fs::read_to_string(&snap).unwrap();
     let mut env: Value = serde_json::from_str(&text).unwrap();
@@ -359,6 +398,8 @@ fn an_openssl_key_builds_and_verifies() {
             s(&key),
             "--out",
             s(&out),
+            "--version",
+            "1",
         ])
         .assert()
         .success();
@@ -503,6 +544,10 @@ fn diff_shows_a_hotfix_moves_nobody_on_other_flags() {
             s(&setup.key()),
             "--out",
             s(&setup.path("v0.json")),
+            "--version",
+            "1",
+            "--at",
+            "2026-12-01T00:00:00Z",
         ])
         .assert()
         .success();

@@ -91,9 +91,10 @@ impl History {
             .arg("--out")
             .arg(self.snap(name))
             .args(["--at", AT]);
-        if let Some(p) = previous {
-            cmd.arg("--previous").arg(self.snap(p));
-        }
+        match previous {
+            Some(p) => cmd.arg("--previous").arg(self.snap(p)),
+            None => cmd.args(["--version", "1"]),
+        };
         cmd.assert().success();
     }
 
@@ -290,6 +291,7 @@ fn revert_json_and_refusing_to_overwrite_the_folder() {
             "2026-12-02T12:00:00Z",
             "--expires-in",
             "never",
+            "--force",
             "--json",
         ])
         .output()
@@ -300,6 +302,8 @@ fn revert_json_and_refusing_to_overwrite_the_folder() {
     assert_eq!(v["reverted_to"]["version"], 2);
     assert_eq!(v["replaces"]["version"], 3);
     assert_eq!(v["expires_at"], serde_json::Value::Null);
+    assert_eq!(v["never_expires"], true);
+    assert_eq!(payload(&h.path("out/v4.json"))["never_expires"], true);
     assert_eq!(
         v["changes"]["changed"],
         serde_json::json!(["match-timeout-seconds"])
@@ -408,8 +412,15 @@ fn a_mismatching_previous_is_broken() {
     let out = h.log(&h.snaps(), false);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
+    // The core's version rule decides, and its message is the reason.
     assert!(
-        text.contains("version 2 appears twice with different content"),
+        text.contains(
+            "BROKEN: version 2 appears twice (v2.json and this file): rejected (VERSION_REUSED): snapshot version 2 is already served with payload sha256:"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("a changed payload needs a higher version"),
         "{text}"
     );
     assert!(text.contains("not version 2"), "{text}");
@@ -445,7 +456,7 @@ fn an_ambiguous_version_names_the_environments() {
         .arg(h.key())
         .arg("--out")
         .arg(h.snaps().join("staging-v1.json"))
-        .args(["--at", AT])
+        .args(["--at", AT, "--version", "1"])
         .assert()
         .success();
     let out = h.revert("1", &h.path("v4.json"));

@@ -49,6 +49,8 @@ fn build(file: &Path, v: &Value, dir: &Path, key: &Path) -> std::path::PathBuf {
         s(key),
         "--out",
         s(&out),
+        "--version",
+        "1",
         "--force",
     ]);
     match v.get("expires_at").and_then(Value::as_str) {
@@ -57,8 +59,18 @@ fn build(file: &Path, v: &Value, dir: &Path, key: &Path) -> std::path::PathBuf {
             let issued = common::at(exp).add_millis(-86_400_000).to_string();
             cmd.args(["--at", &issued, "--expires-in", "1d"]);
         }
+        // Issued no later than its earliest case: a snapshot is refused
+        // before its issue time (ISSUED_IN_FUTURE), and cases go back to 1970.
         None => {
-            cmd.args(["--at", "2026-01-01T00:00:00Z", "--expires-in", "never"]);
+            let issued = v["cases"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c["at"].as_str().map(common::at))
+                .min()
+                .unwrap_or_else(|| common::at("2026-01-01T00:00:00Z"))
+                .to_string();
+            cmd.args(["--at", &issued, "--expires-in", "never"]);
         }
     }
     cmd.assert().success();

@@ -1,12 +1,22 @@
 //! `edgeflag build`: the signed snapshot of one environment.
 
-use edgeflag::{Payload, SNAPSHOT_SCHEMA, VerifyOptions};
+use edgeflag::{Payload, Policy, SNAPSHOT_SCHEMA, SigningKey};
 
 use crate::args::BuildArgs;
 use crate::error::{CliError, Result};
 use crate::io;
 
 pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
+    // A missing version used to mean 1: a second "first" snapshot of an
+    // environment, which every consumer holding the first refuses.
+    if a.previous.is_none() && a.version.is_none() {
+        return Err(CliError::input(format!(
+            "no version: give --previous (the last snapshot of `{}`) to chain onto it, or --version 1 for the first snapshot of an environment",
+            a.env
+        )));
+    }
+    let issued = io::time(a.at.as_deref())?;
+    let (expires_at, never_expires) = io::expiry(issued, &a.expires_in, a.force)?;
     let release = io::read_release(&a.release)?;
     let report = edgeflag::check(&release);
     let failing = !report.passed();
@@ -18,28 +28,24 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
             a.release.display()
         )));
     }
-    let key = io::read_signing_key(&a.key)?;
-    let issued = io::time(a.at.as_deref())?;
+    let keys = signing_keys(a)?;
     let (version, previous) = match &a.previous {
         Some(path) => {
-            // The previous snapshot must be one this key (or its predecessor) really signed.
-            let mut opts = VerifyOptions::new(vec![key.public()], issued);
-            opts.allow_expired = true;
-            let prev = edgeflag::verify(&io::read_bytes(path)?, &opts).map_err(|e| {
+            // The previous snapshot must be one a trusted key really signed, of
+            // this environment; it is history, so its expiry does not matter.
+            let trusted = if a.trust.is_empty() {
+                keys.iter().map(SigningKey::public).collect()
+            } else {
+                io::read_trusted(&a.trust)?
+            };
+            let policy = Policy::new(trusted, issued).audit().for_environment(&a.env);
+            let prev = edgeflag::verify(&io::read_bytes(path)?, &policy).map_err(|e| {
                 CliError::failed(format!(
                     "{}: rejected as --previous ({}): {e}",
                     path.display(),
                     e.code()
                 ))
             })?;
-            if prev.snapshot.environment() != a.env {
-                return Err(CliError::input(format!(
-                    "{}: is a snapshot of `{}`, not `{}`",
-                    path.display(),
-                    prev.snapshot.environment(),
-                    a.env
-                )));
-            }
             (prev.version + 1, Some(prev.digest))
         }
         None => (a.version.unwrap_or(1), None),
@@ -51,14 +57,17 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
         schema: SNAPSHOT_SCHEMA,
         version,
         issued_at: issued.to_string(),
-        expires_at: io::expiry(issued, &a.expires_in)?.map(|t| t.to_string()),
+        expires_at: expires_at.map(|t| t.to_string()),
         previous,
         forced: failing,
+        never_expires,
         definitions,
     };
-    let signed = edgeflag::sign(&payload, &[&key]).map_err(|e| CliError::input(e.to_string()))?;
+    let refs: Vec<&SigningKey> = keys.iter().collect();
+    let signed = edgeflag::sign(&payload, &refs).map_err(|e| CliError::input(e.to_string()))?;
     io::write(&a.out, &signed.envelope, false)?;
     let digest = signed.digest;
+    let signed_by: Vec<String> = keys.iter().map(|k| k.public().key_id()).collect();
     if json {
         return io::print_json(&serde_json::json!({
             "out": a.out,
@@ -67,9 +76,11 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
             "digest": digest,
             "issued_at": payload.issued_at,
             "expires_at": payload.expires_at,
+            "never_expires": never_expires,
             "previous": payload.previous,
             "forced": failing,
-            "key_id": key.public().key_id(),
+            "key_id": signed_by.first(),
+            "signed_by": signed_by,
         }));
     }
     println!(
@@ -77,7 +88,7 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
         a.out.display(),
         a.env,
         payload.definitions.flags.len(),
-        key.public().key_id()
+        signed_by.join(", ")
     );
     println!("digest   {digest}");
     println!(
@@ -89,5 +100,25 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
             "warning: built with --force despite a failing checklist; the snapshot records it"
         );
     }
+    if never_expires {
+        println!("{}", io::NEVER_EXPIRES_WARNING);
+    }
     Ok(())
+}
+
+/// Every `--key`, each once.
+fn signing_keys(a: &BuildArgs) -> Result<Vec<SigningKey>> {
+    let mut keys: Vec<SigningKey> = Vec::new();
+    for path in &a.key {
+        let key = io::read_signing_key(path)?;
+        let id = key.public().key_id();
+        if keys.iter().any(|k| k.public().key_id() == id) {
+            return Err(CliError::input(format!(
+                "{}: key {id} is given twice to --key",
+                path.display()
+            )));
+        }
+        keys.push(key);
+    }
+    Ok(keys)
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use edgeflag::{Change, Definitions, Timestamp, Verified, VerifyOptions};
+use edgeflag::{Change, Definitions, Holding, Policy, Timestamp, Verified};
 use serde::Serialize;
 
 use crate::args::Trust;
@@ -29,7 +29,8 @@ pub(crate) struct Rejected {
 
 /// Every `*.json` of `dir`, verified: snapshots grouped by environment and
 /// sorted by version (then file name), and the files that were rejected.
-pub(crate) fn load(dir: &Path, opts: &VerifyOptions) -> Result<(ByEnv, Vec<Rejected>)> {
+/// `signed_by` lists every trusted key whose signature verifies (co-signers too).
+pub(crate) fn load(dir: &Path, policy: &Policy) -> Result<(ByEnv, Vec<Rejected>)> {
     let files = io::json_files(dir)?;
     if files.is_empty() {
         return Err(CliError::input(format!(
@@ -52,11 +53,13 @@ pub(crate) fn load(dir: &Path, opts: &VerifyOptions) -> Result<(ByEnv, Vec<Rejec
                 continue;
             }
         };
-        match edgeflag::verify(&bytes, opts) {
-            Ok(verified) => envs
-                .entry(verified.snapshot.environment().to_owned())
-                .or_default()
-                .push(Loaded { path, verified }),
+        match edgeflag::verify(&bytes, policy) {
+            Ok(mut verified) => {
+                verified.signed_by = io::all_signers(&bytes, policy, &verified);
+                envs.entry(verified.snapshot.environment().to_owned())
+                    .or_default()
+                    .push(Loaded { path, verified });
+            }
             Err(e) => rejected.push(Rejected {
                 file: path,
                 code: Some(e.code()),
@@ -214,18 +217,24 @@ fn link(list: &[Loaded], i: usize, all: &ByEnv) -> Link {
     };
     let prev = &pred.verified;
     if cur.version == prev.version {
-        return if cur.digest == prev.digest {
-            Link::Duplicate {
+        // The same version twice: the core's rule decides, as a consumer
+        // serving the one would judge the other.
+        let held = Holding {
+            served: Some(prev.served()),
+            mark: None,
+        };
+        return match edgeflag::version_order(cur.version, &cur.digest, 0, &held) {
+            Ok(()) => Link::Duplicate {
                 of: pred.path.clone(),
-            }
-        } else {
-            Link::Broken {
+            },
+            Err(e) => Link::Broken {
                 reason: format!(
-                    "version {} appears twice with different content: {} and this file",
+                    "version {} appears twice ({} and this file): rejected ({}): {e}",
                     cur.version,
-                    name(&pred.path)
+                    name(&pred.path),
+                    e.code()
                 ),
-            }
+            },
         };
     }
     let mut reasons = Vec::new();
@@ -299,12 +308,9 @@ struct Chain {
 
 pub fn run(dir: &Path, trust: &Trust, json: bool) -> Result<()> {
     let now = io::now();
-    let mut opts = VerifyOptions::new(io::read_trusted(&trust.trust)?, now);
-    opts.threshold = trust.threshold;
-    opts.min_version = trust.min_version;
     // A post-mortem reads old snapshots: expiry says nothing about authenticity.
-    opts.allow_expired = true;
-    let (envs, rejected) = load(dir, &opts)?;
+    let policy = io::policy(trust, now)?.audit();
+    let (envs, rejected) = load(dir, &policy)?;
     let chains: Vec<Chain> = envs
         .iter()
         .map(|(env, list)| chain(env, list, &envs, now))
@@ -411,7 +417,7 @@ fn print_text(dir: &Path, chains: &[Chain], rejected: &[Rejected]) {
             );
             println!("      issued     {}", e.issued_at);
             println!("      expires    {expires}");
-            println!("      signed by  {}", e.signed_by.join(", "));
+            println!("      signed by  {}", io::signers_text(&e.signed_by));
             println!("      link       {}", e.chain.describe());
             let changes = match (&e.changes, &e.chain) {
                 (None, _) => "first in folder".to_owned(),

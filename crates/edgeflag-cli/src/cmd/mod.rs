@@ -8,6 +8,7 @@ mod log;
 mod notes;
 mod revert;
 mod rollback;
+mod sign;
 mod simulate;
 mod status;
 
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Keygen { out, name } => keygen::run(&out, &name, json),
         Command::Check { release } => check::run(&release, json),
         Command::Build(args) => build::run(&args, json),
+        Command::Sign { snapshot, key, out } => sign::run(&snapshot, &key, out.as_deref(), json),
         Command::Verify {
             snapshot,
             trust,
@@ -87,6 +89,7 @@ pub fn run(cli: Cli) -> Result<()> {
             out,
             trust,
             expires_in,
+            force,
             at,
         } => revert::run(
             &revert::RevertArgs {
@@ -96,6 +99,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 out: &out,
                 trust: &trust.trust,
                 expires_in: &expires_in,
+                force,
                 at: at.as_deref(),
             },
             json,

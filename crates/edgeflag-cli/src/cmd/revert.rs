@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use edgeflag::{Payload, SNAPSHOT_SCHEMA, VerifyOptions};
+use edgeflag::{Payload, Policy, SNAPSHOT_SCHEMA};
 
 use super::log::{self, Changes, Loaded};
 use crate::error::{CliError, Result};
@@ -16,22 +16,23 @@ pub struct RevertArgs<'a> {
     pub out: &'a Path,
     pub trust: &'a [PathBuf],
     pub expires_in: &'a str,
+    pub force: bool,
     pub at: Option<&'a str>,
 }
 
 pub fn run(a: &RevertArgs, json: bool) -> Result<()> {
     let key = io::read_signing_key(a.key)?;
     let now = io::time(a.at)?;
+    let (expires_at, never_expires) = io::expiry(now, a.expires_in, a.force)?;
     let trusted = if a.trust.is_empty() {
         vec![key.public()]
     } else {
         io::read_trusted(a.trust)?
     };
     let key_trusted = trusted.iter().any(|k| k.key_id() == key.public().key_id());
-    let mut opts = VerifyOptions::new(trusted, now);
-    // The state to go back to is usually older than the expiry window.
-    opts.allow_expired = true;
-    let (envs, rejected) = log::load(a.dir, &opts)?;
+    // The state to go back to is usually older than the expiry window: history.
+    let policy = Policy::new(trusted, now).audit();
+    let (envs, rejected) = log::load(a.dir, &policy)?;
     // Reverting on top of a folder we cannot fully trust could chain onto the wrong head.
     if !rejected.is_empty() {
         let reasons: Vec<String> = rejected
@@ -137,11 +138,12 @@ pub fn run(a: &RevertArgs, json: bool) -> Result<()> {
         schema: SNAPSHOT_SCHEMA,
         version,
         issued_at: now.to_string(),
-        expires_at: io::expiry(now, a.expires_in)?.map(|t| t.to_string()),
+        expires_at: expires_at.map(|t| t.to_string()),
         previous: Some(latest.verified.digest.clone()),
         // The definitions are the old ones, so is their checklist verdict; the
         // thresholds are not in a snapshot, so it cannot be run again here.
         forced: target.verified.forced,
+        never_expires,
         definitions: old.clone(),
     };
     let signed = edgeflag::sign(&payload, &[&key]).map_err(|e| CliError::input(e.to_string()))?;
@@ -158,6 +160,7 @@ pub fn run(a: &RevertArgs, json: bool) -> Result<()> {
             "digest": signed.digest,
             "issued_at": payload.issued_at,
             "expires_at": payload.expires_at,
+            "never_expires": never_expires,
             "previous": payload.previous,
             "forced": payload.forced,
             "key_id": key.public().key_id(),
@@ -209,6 +212,9 @@ pub fn run(a: &RevertArgs, json: bool) -> Result<()> {
             "warning: version {} was built with --force despite a failing checklist; so is this one",
             a.to
         );
+    }
+    if never_expires {
+        println!("{}", io::NEVER_EXPIRES_WARNING);
     }
     if !key_trusted {
         println!(

@@ -18,7 +18,7 @@ pub fn simulate(
     json: bool,
 ) -> Result<()> {
     let now = io::time(at)?;
-    let v = io::snapshot(path, trust, now, true)?;
+    let v = io::snapshot(path, trust, now)?;
     io::warn_if_stale(path, &v, now);
     let template = io::context(context)?;
     let keys: Vec<&str> = flags.iter().map(String::as_str).collect();
@@ -64,8 +64,8 @@ pub fn diff(
 ) -> Result<()> {
     let now = io::time(at)?;
     // History is compared as it was: an expired old snapshot is still a fair baseline.
-    let a = io::snapshot(old, trust, now, true)?;
-    let b = io::snapshot(new, trust, now, true)?;
+    let a = io::snapshot(old, trust, now)?;
+    let b = io::snapshot(new, trust, now)?;
     let template = io::context(context)?;
     let diffs = edgeflag::diff(&a.snapshot, &b.snapshot, users, now, &template);
     let segments = edgeflag::segment_changes(a.snapshot.definitions(), b.snapshot.definitions());
