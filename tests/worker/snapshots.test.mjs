@@ -46,8 +46,8 @@ describe('hostile KV values keep the last good version serving', () => {
   const hostile = [
     ['tampered', () => tampered(snap('v3-tampered', { version: 3 }).text), 'BAD_SIGNATURE', /the signature of key [0-9a-f]{64} does not verify/],
     ['signed by an unknown key', () => build({ release: season0, key: stranger, out: path.join(dir, 'unknown.json'), version: 3, expiresIn: '30d' }).text, 'UNKNOWN_KEY', /no signature from a trusted key/],
-    ['expired and older', () => snap('v1-expired', { version: 1, at: PAST, expiresIn: '1d' }).text, 'EXPIRED', /snapshot expired at 2026-01-02T00:00:00Z/],
-    ['older version', () => snap('v1', { version: 1 }).text, 'VERSION_TOO_OLD', /snapshot version 1 is below the minimum 2 \(the highest version this isolate has served\)/],
+    ['expired and older', () => snap('v1-expired', { version: 1, at: PAST, expiresIn: '1d' }).text, 'VERSION_TOO_OLD', /snapshot version 1 is below the minimum 2/],
+    ['older version', () => snap('v1', { version: 1 }).text, 'VERSION_TOO_OLD', /snapshot version 1 is below the minimum 2 \(the high-water mark of this environment\)/],
     ['not json', () => 'this is not a snapshot', 'MALFORMED', /malformed snapshot: not a dsse envelope/],
     ['expired though newer', () => snap('v9-expired', { version: 9, at: PAST, expiresIn: '1d' }).text, 'EXPIRED', /snapshot expired/],
     ['deleted', null, 'MISSING', /kv holds no value under `snapshot:production`/],
@@ -84,7 +84,7 @@ describe('hostile KV values keep the last good version serving', () => {
   });
 
   test('the same version with another payload is refused (VERSION_REUSED)', async () => {
-    const other = build({ release: season0, env: 'staging', key, out: path.join(dir, 'v3-staging.json'), version: 3, expiresIn: '30d' });
+    const other = build({ release: season0, key, out: path.join(dir, 'v3-other.json'), version: 3, expiresIn: '29d' });
     const seen = (await healthz(w)).rejections;
     await w.put(other.text);
     const { value: h } = await waitFor(async () => {
@@ -102,7 +102,8 @@ describe('MIN_SNAPSHOT_VERSION', () => {
     try {
       const r = await ofrep(w, { key: 'ranked-matchmaking' });
       assert.equal(r.json.errorCode, 'PROVIDER_NOT_READY');
-      assert.match(r.json.errorDetails, /\(VERSION_TOO_OLD\): snapshot version 4 is below the minimum 5$/);
+      assert.match(r.json.errorDetails, /the last attempt was rejected \(VERSION_TOO_OLD\)$/);
+      assert.equal((await healthz(w)).last_rejection.message, 'snapshot version 4 is below the minimum 5 (the configured minimum)');
       await w.put(snap('v5-min', { version: 5 }).text);
       await waitFor(async () => (await ofrep(w, { key: 'ranked-matchmaking' })).status === 200, REFRESH_SECONDS * 1000 + 3000, 'version 5');
     } finally {

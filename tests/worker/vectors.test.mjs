@@ -73,8 +73,11 @@ function releasePath(file) {
 /** `--at`/`--expires-in` so that the snapshot expires exactly at the file's `expires_at`. */
 function expiry(file) {
   if (!file.expires_at) return { expiresIn: 'never' };
-  const at = new Date(Date.parse(file.expires_at) - 86_400_000).toISOString();
-  return { at, expiresIn: '1d' };
+  // Issued a minute ago (never in the future: the worker refuses that by its
+  // own clock), expiring exactly when the file says.
+  const issued = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+  const at = new Date(issued).toISOString();
+  return { at, expiresIn: `${(Date.parse(file.expires_at) - issued) / 1000}s` };
 }
 
 let total = 0;
@@ -84,7 +87,7 @@ for (const file of files) {
     const env = file.environment ?? 'production';
     const snap = build({ release: releasePath(file), env, key, out: path.join(dir, `${file.name}.snapshot.json`), version: 1, ...expiry(file) });
     if (file.expires_at) assert.equal(snap.expires_at, file.expires_at);
-    const worker = await startWorker({ vars: { TRUSTED_KEYS: key.pem, ALLOW_TIME_OVERRIDE: 'true' }, snapshot: snap.text });
+    const worker = await startWorker({ vars: { TRUSTED_KEYS: key.pem, ALLOW_TIME_OVERRIDE: 'true', ENVIRONMENT: env }, snapshot: snap.text });
     let at;
     await OpenFeature.setProviderAndWait(
       new OFREPProvider({ baseUrl: worker.base, headersFactory: () => [['X-Edgeflag-At', at]] }),

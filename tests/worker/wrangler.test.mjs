@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ROOT, build, keygen, tmpdir, waitFor } from './lib/harness.mjs';
+import { ADMIN_KEY, ROOT, build, keygen, tmpdir, waitFor } from './lib/harness.mjs';
 import { kvPut, startDev } from './lib/wrangler.mjs';
 
 const dir = tmpdir();
@@ -18,7 +18,7 @@ describe('wrangler dev with wrangler.toml', () => {
   before(async () => {
     await kvPut(path.join(dir, 'state'), 'snapshot:production', v1.path);
     // TRUSTED_KEYS as a JSON list of PEM strings, one of its two accepted forms.
-    dev = await startDev({ persistTo: path.join(dir, 'state'), vars: { TRUSTED_KEYS: JSON.stringify([key.pem]), REFRESH_SECONDS: '1' } });
+    dev = await startDev({ persistTo: path.join(dir, 'state'), vars: { TRUSTED_KEYS: JSON.stringify([key.pem]), REFRESH_SECONDS: '1', ADMIN_KEYS: ADMIN_KEY } });
   });
   after(() => dev?.stop());
 
@@ -30,7 +30,7 @@ describe('wrangler dev with wrangler.toml', () => {
   });
 
   test('the snapshot put before the start is served', async () => {
-    const h = await (await fetch(`${dev.base}/healthz`)).json();
+    const h = await (await fetch(`${dev.base}/healthz`, { headers: { 'X-API-Key': ADMIN_KEY } })).json();
     assert.deepEqual([h.status, h.version, h.environment, h.digest], ['ok', 1, 'production', v1.digest]);
     const r = await fetch(`${dev.base}/ofrep/v1/evaluate/flags/hotfix-login-throttle`, {
       method: 'POST',
@@ -52,5 +52,15 @@ describe('wrangler dev with wrangler.toml', () => {
     assert.equal(v2.version, 2);
     await kvPut(path.join(dir, 'state'), 'snapshot:production', v2.path);
     await waitFor(async () => (await (await fetch(`${dev.base}/healthz`)).json()).version === 2, 5000, 'version 2');
+  });
+
+  test('a fresh dev server over the same state refuses the replayed version 1 (the Durable Object mark)', async () => {
+    const details = async () => (await fetch(`${dev.base}/healthz`, { headers: { 'X-API-Key': ADMIN_KEY } })).json();
+    await waitFor(async () => (await details()).mark?.version === 2, 5000, 'the mark at version 2');
+    await kvPut(path.join(dir, 'state'), 'snapshot:production', v1.path);
+    await dev.stop();
+    dev = await startDev({ persistTo: path.join(dir, 'state'), vars: { TRUSTED_KEYS: JSON.stringify([key.pem]), REFRESH_SECONDS: '1', ADMIN_KEYS: ADMIN_KEY } });
+    const h = await details();
+    assert.deepEqual([h.version, h.mark?.version, h.last_rejection?.code], [2, 2, 'VERSION_TOO_OLD']);
   });
 });

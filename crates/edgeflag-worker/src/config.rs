@@ -38,15 +38,21 @@ pub struct Config {
     pub exposure_sample: f64,
     /// When not empty, OFREP and `/v1/snapshot` need one of these.
     pub api_keys: Vec<String>,
+    /// Keys that may read the operators' details (`/healthz` beyond its
+    /// status); they also pass wherever `api_keys` are asked for.
+    pub admin_keys: Vec<String>,
+    /// The largest envelope read from KV (`MAX_SNAPSHOT_BYTES`).
+    pub max_snapshot_bytes: usize,
     /// Staging and testing only: honour `X-Edgeflag-At`.
     pub allow_time_override: bool,
     /// Other environments' snapshots `GET /v1/snapshot?env=NAME` may hand out
     /// (environment, KV key), for the console's environment switch. They are
     /// served as stored and never evaluated here: the browser verifies them.
     pub console_snapshots: Vec<(String, String)>,
-    /// When set, only snapshots of this environment are accepted: a validly
-    /// signed staging snapshot written under the production key is refused.
-    pub environment: Option<String>,
+    /// The environment this worker serves (`ENVIRONMENT`, required): only
+    /// its snapshots are accepted, so a validly signed staging snapshot
+    /// written under the production key is refused; it also names the high-water mark.
+    pub environment: String,
 }
 
 /// A setting the worker cannot run with; it names the variable.
@@ -108,13 +114,36 @@ impl Config {
             api_keys: api_keys(get("API_KEYS"))?,
             allow_time_override: flag("ALLOW_TIME_OVERRIDE", get("ALLOW_TIME_OVERRIDE"))?,
             console_snapshots: console_snapshots(get("CONSOLE_SNAPSHOTS"))?,
+            admin_keys: api_keys(get("ADMIN_KEYS"))?,
+            max_snapshot_bytes: usize::try_from(whole(
+                "MAX_SNAPSHOT_BYTES",
+                get("MAX_SNAPSHOT_BYTES"),
+                edgeflag::EDGE_MAX_SIZE as u64,
+            )?)
+            .unwrap_or(usize::MAX),
             environment: match get("ENVIRONMENT") {
-                Raw::Missing => None,
-                Raw::Text(t) if t.trim().is_empty() => None,
-                Raw::Text(t) => Some(t.trim().to_owned()),
+                Raw::Text(t) if !t.trim().is_empty() => t.trim().to_owned(),
+                Raw::Missing => {
+                    return Err(ConfigError::Missing {
+                        name: "ENVIRONMENT",
+                    });
+                }
                 other => return Err(invalid("ENVIRONMENT", &other, "an environment name")),
             },
         })
+    }
+
+    /// The keys that open OFREP and `/v1/snapshot`: none asked when
+    /// `API_KEYS` is empty, else those and the admin keys.
+    pub fn client_keys(&self) -> Vec<String> {
+        if self.api_keys.is_empty() {
+            return Vec::new();
+        }
+        self.api_keys
+            .iter()
+            .chain(&self.admin_keys)
+            .cloned()
+            .collect()
     }
 
     /// The KV key of an environment's snapshot for the console, if listed.
@@ -302,6 +331,7 @@ mod tests {
     fn base() -> Vec<(&'static str, Raw)> {
         vec![
             ("SNAPSHOT_KEY", Raw::Text("snapshot:production".into())),
+            ("ENVIRONMENT", Raw::Text("production".into())),
             ("TRUSTED_KEYS", Raw::Text(pem(1))),
         ]
     }
@@ -312,6 +342,9 @@ mod tests {
         assert_eq!(c.snapshot_key, "snapshot:production");
         assert_eq!(c.trusted.len(), 1);
         assert_eq!((c.threshold, c.min_version, c.refresh_ms), (1, 0, 30_000));
+        assert_eq!(c.environment, "production");
+        assert_eq!(c.max_snapshot_bytes, 256 * 1024);
+        assert!(c.admin_keys.is_empty());
         assert!((c.exposure_sample - 0.01).abs() < 1e-12);
         assert!(c.api_keys.is_empty());
         assert!(!c.allow_time_override);
@@ -349,8 +382,11 @@ mod tests {
             Raw::Text(json),
             Raw::List(vec![pem(1), pem(2)]),
         ] {
-            let mut vars = base();
-            vars[1].1 = raw;
+            let mut vars: Vec<(&str, Raw)> = base()
+                .into_iter()
+                .filter(|(n, _)| *n != "TRUSTED_KEYS")
+                .collect();
+            vars.push(("TRUSTED_KEYS", raw));
             assert_eq!(read(&vars).unwrap().trusted.len(), 2);
         }
     }
@@ -394,6 +430,12 @@ mod tests {
                 "`TRUSTED_KEYS`: holds no public key",
             ),
             ("SNAPSHOT_KEY", Raw::Missing, "`SNAPSHOT_KEY` is not set"),
+            ("ENVIRONMENT", Raw::Missing, "`ENVIRONMENT` is not set"),
+            (
+                "MAX_SNAPSHOT_BYTES",
+                Raw::Text("big".into()),
+                "`MAX_SNAPSHOT_BYTES` is `big`, not a number",
+            ),
         ];
         for (name, raw, want) in cases {
             let mut vars: Vec<(&str, Raw)> =

@@ -4,14 +4,25 @@
 //!   found it in KV.
 //! - `degraded`: a snapshot is served, but it has expired (answers say
 //!   `STALE`) or the latest value read from KV was rejected.
-//! - `unavailable`: nothing is served (evaluations answer `PROVIDER_NOT_READY`)
+//! - `failing`: nothing is served (evaluations answer `PROVIDER_NOT_READY`)
 //!   or the worker's settings are unusable.
+//!
+//! Anyone may read the status and the served version ([`Public`]); the rest
+//! (release, digests, signers, rejections) tells an attacker what works, so
+//! it needs an admin key (`ADMIN_KEYS`).
 
-use edgeflag::Timestamp;
+use edgeflag::{Mark, Timestamp};
 use serde::Serialize;
 
 use crate::config::{Config, ConfigError};
-use crate::loader::{Loader, Rejection};
+use crate::loader::{Loader, MarkStore, Rejection};
+
+/// What `/healthz` tells anyone.
+#[derive(Debug, Serialize)]
+pub struct Public {
+    pub status: &'static str,
+    pub version: Option<u64>,
+}
 
 #[derive(Debug, Serialize)]
 pub struct Health<'a> {
@@ -33,17 +44,24 @@ pub struct Health<'a> {
     pub loaded_at: Option<String>,
     pub last_check: Option<String>,
     pub last_rejection: Option<&'a Rejection>,
+    /// The environment's high-water mark as this isolate knows it.
+    pub mark: Option<&'a Mark>,
+    /// `answered`, `unreachable` or `unknown` (not asked yet).
+    pub mark_store: &'static str,
     pub checks: u64,
     pub rejections: u64,
 }
 
 impl Health<'_> {
-    /// 503 when unavailable, so load balancers and uptime checks notice.
+    /// 503 when failing, so load balancers and uptime checks notice.
     pub fn http_status(&self) -> u16 {
-        if self.status == "unavailable" {
-            503
-        } else {
-            200
+        if self.status == "failing" { 503 } else { 200 }
+    }
+
+    pub fn public(&self) -> Public {
+        Public {
+            status: self.status,
+            version: self.version,
         }
     }
 }
@@ -76,8 +94,18 @@ pub fn health<'a>(
             ));
         }
     }
+    if let MarkStore::Unreachable(why) = loader.mark_store() {
+        problems.push(format!(
+            "the high-water mark store is unreachable ({why}): snapshots are judged against this isolate's own floor and MIN_SNAPSHOT_VERSION only"
+        ));
+    }
+    if let Some(t) = loader.stuck_since(now) {
+        problems.push(format!(
+            "a snapshot check started at {t} has not completed; the next one will not wait for it"
+        ));
+    }
     let status = if cur.is_none() || cfg.is_err() {
-        "unavailable"
+        "failing"
     } else if problems.is_empty() {
         "ok"
     } else {
@@ -101,6 +129,12 @@ pub fn health<'a>(
         loaded_at: cur.map(|c| time(c.loaded_at)),
         last_check: loader.last_check().map(time),
         last_rejection: loader.last_rejection(),
+        mark: loader.mark(),
+        mark_store: match loader.mark_store() {
+            MarkStore::Unknown => "unknown",
+            MarkStore::Answered => "answered",
+            MarkStore::Unreachable(_) => "unreachable",
+        },
         checks: loader.checks,
         rejections: loader.rejections,
     }
@@ -117,7 +151,7 @@ mod tests {
         let now = at("2026-11-27T00:00:00Z");
         let mut l = Loader::default();
         let h = health(&l, Ok(&cfg), now);
-        assert_eq!((h.status, h.http_status()), ("unavailable", 503));
+        assert_eq!((h.status, h.http_status()), ("failing", 503));
         assert_eq!(h.problems, ["no valid snapshot has loaded"]);
 
         l.begin(now);
@@ -150,5 +184,16 @@ mod tests {
         );
         let json = serde_json::to_value(&h).unwrap();
         assert_eq!(json["last_rejection"]["at"], "2026-11-27T00:00:00Z");
+        assert_eq!(
+            serde_json::to_value(h.public()).unwrap(),
+            serde_json::json!({"status": "degraded", "version": 4})
+        );
+
+        l.note_mark(Err("no durable object bound as `HIGH_WATER`".into()));
+        let h = health(&l, Ok(&cfg), now);
+        assert_eq!(h.mark_store, "unreachable");
+        assert!(h.problems.iter().any(|p| p.starts_with(
+            "the high-water mark store is unreachable (no durable object bound as `HIGH_WATER`)"
+        )));
     }
 }

@@ -1,18 +1,16 @@
 //! The snapshot an isolate serves, and how it changes. The runtime glue reads
-//! KV and hands the bytes over; everything here is synchronous and pure, so a
-//! swap is one assignment between two awaits: requests see the old snapshot or
-//! the new one, never a mix.
+//! KV and the high-water mark and hands them over; everything here is
+//! synchronous and pure, so a swap is one assignment between two awaits:
+//! requests see the old snapshot or the new one, never a mix.
 //!
-//! Acceptance is the core's `verify` (signatures, keys, threshold, schema,
-//! expiry, minimum version); the loader only chooses its options: the
-//! minimum is the higher of `MIN_SNAPSHOT_VERSION` and the highest version this
-//! isolate has served, and an expired snapshot is accepted only when nothing
-//! fresher is being served (a cold isolate, or one whose snapshot expired too),
-//! so that it serves under the core's stale policy rather than nothing.
+//! Acceptance is the core's `accept`: this module only says what the isolate
+//! holds (the snapshot it serves and the durable high-water mark of its
+//! environment, cached here) and keeps the bookkeeping: what KV held at the
+//! last look, the last rejection, whether the mark store answered.
 
 use std::rc::Rc;
 
-use edgeflag::{Snapshot, SnapshotError, Timestamp, VerifyOptions};
+use edgeflag::{Holding, Mark, MarkMerge, Policy, Snapshot, Timestamp};
 use serde::Serialize;
 
 use crate::config::Config;
@@ -51,8 +49,8 @@ impl Loaded {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rejection {
     /// The core's stable code (`BAD_SIGNATURE`, `UNKNOWN_KEY`, `EXPIRED`,
-    /// `VERSION_TOO_OLD`, `MALFORMED`, …) or the loader's own: `KV_ERROR`,
-    /// `MISSING`, `VERSION_REUSED`.
+    /// `VERSION_TOO_OLD`, `VERSION_REUSED`, `WRONG_ENVIRONMENT`, …) or the
+    /// loader's own for KV itself: `KV_ERROR`, `MISSING`.
     pub code: &'static str,
     pub message: String,
     #[serde(serialize_with = "as_rfc3339")]
@@ -91,15 +89,35 @@ struct Seen {
     code: Option<&'static str>,
 }
 
+/// A check that has not finished after this long is taken as abandoned (its
+/// request was cancelled mid-await), so it cannot stop the isolate refreshing.
+pub const CHECK_TIMEOUT_MS: i64 = 15_000;
+
+/// What the durable high-water mark store last said.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum MarkStore {
+    /// Not asked yet.
+    #[default]
+    Unknown,
+    /// It answered (with a mark, or none yet).
+    Answered,
+    /// It could not be reached: the isolate judges on its in-memory floor
+    /// and `MIN_SNAPSHOT_VERSION` alone.
+    Unreachable(String),
+}
+
 /// One isolate's snapshot state.
 #[derive(Debug, Default)]
 pub struct Loader {
     current: Option<Rc<Loaded>>,
-    highest: u64,
+    /// The highest mark known here: from the store, or accepted here.
+    mark: Option<Mark>,
+    mark_store: MarkStore,
     seen: Option<Seen>,
     /// When the latest check started.
     last_check: Option<Timestamp>,
-    in_flight: u32,
+    /// When the check in progress started, if one is.
+    in_flight: Option<Timestamp>,
     /// Whether the latest check ended with KV holding what is served.
     in_sync: bool,
     last_rejection: Option<Rejection>,
@@ -131,17 +149,56 @@ impl Loader {
         self.in_sync
     }
 
+    /// The highest mark this isolate knows of.
+    pub fn mark(&self) -> Option<&Mark> {
+        self.mark.as_ref()
+    }
+
+    pub fn mark_store(&self) -> &MarkStore {
+        &self.mark_store
+    }
+
+    /// When a check started that has not finished within `CHECK_TIMEOUT_MS`.
+    pub fn stuck_since(&self, now: Timestamp) -> Option<Timestamp> {
+        self.in_flight
+            .filter(|t| now >= t.add_millis(CHECK_TIMEOUT_MS))
+    }
+
+    fn checking(&self, now: Timestamp) -> bool {
+        self.in_flight.is_some() && self.stuck_since(now).is_none()
+    }
+
+    /// Takes what the mark store answered: the cached mark only moves up.
+    pub fn note_mark(&mut self, read: Result<Option<Mark>, String>) {
+        match read {
+            Ok(m) => {
+                self.mark_store = MarkStore::Answered;
+                if let Some(m) = m {
+                    self.raise(m);
+                }
+            }
+            Err(why) => self.mark_store = MarkStore::Unreachable(why),
+        }
+    }
+
+    fn raise(&mut self, m: Mark) {
+        if Mark::merge(self.mark.as_ref(), &m) == MarkMerge::Raised {
+            self.mark = Some(m);
+        }
+    }
+
     /// Whether to look at KV now. A cold isolate reads on every request until
     /// a check completes (concurrent first requests each read for themselves
     /// rather than wait on another request's I/O); after a failed cold check
     /// it waits `refresh_ms` like everyone else.
     pub fn due(&self, now: Timestamp, refresh_ms: i64) -> Due {
         let elapsed = |t: Timestamp| now >= t.add_millis(refresh_ms);
+        let checking = self.checking(now);
         match (&self.current, self.last_check) {
             (None, None) => Due::Now,
-            (None, Some(t)) if self.in_flight > 0 || elapsed(t) => Due::Now,
+            (None, Some(t)) if checking || elapsed(t) => Due::Now,
             (None, Some(_)) => Due::No,
-            (Some(_), _) if self.in_flight > 0 => Due::No,
+            (Some(_), _) if checking => Due::No,
             (Some(_), None) => Due::Background,
             (Some(_), Some(t)) if elapsed(t) => Due::Background,
             (Some(_), Some(_)) => Due::No,
@@ -150,7 +207,7 @@ impl Loader {
 
     /// Marks a check as started (call before reading KV).
     pub fn begin(&mut self, now: Timestamp) {
-        self.in_flight += 1;
+        self.in_flight = Some(now);
         self.checks += 1;
         self.last_check = Some(now);
     }
@@ -162,7 +219,7 @@ impl Loader {
         cfg: &Config,
         now: Timestamp,
     ) -> Outcome {
-        self.in_flight = self.in_flight.saturating_sub(1);
+        self.in_flight = None;
         let bytes = match read {
             Ok(Some(bytes)) => bytes,
             Ok(None) => {
@@ -180,54 +237,52 @@ impl Loader {
             self.in_sync = true;
             return Outcome::Unchanged;
         }
-        let stale = self
-            .current
-            .as_ref()
-            .is_none_or(|c| c.snapshot.is_stale(now));
         if let Some(seen) = &self.seen {
-            // An expired snapshot refused while a fresh one served may be
-            // acceptable once that one has expired too: judge it again then.
-            if seen.hash == hash && !(seen.code == Some("EXPIRED") && stale) {
-                self.in_sync = seen.code.is_none();
+            // The same bytes get the same verdict unless the verdict depends
+            // on the clock (an expiry, an issue time): the core says which.
+            if seen.hash == hash
+                && seen
+                    .code
+                    .is_some_and(|c| !edgeflag::SnapshotError::may_change(c))
+            {
+                self.in_sync = false;
                 return Outcome::Unchanged;
             }
         }
-        let mut opts = VerifyOptions::new(cfg.trusted.clone(), now);
-        opts.threshold = cfg.threshold;
-        opts.min_version = cfg.min_version.max(self.highest);
-        opts.allow_expired = stale;
-        let v = match edgeflag::verify(&bytes, &opts) {
-            Ok(v) => v,
-            Err(e) => {
-                let mut why = e.to_string();
-                if matches!(e, SnapshotError::VersionTooOld { .. })
-                    && self.highest > cfg.min_version
-                {
-                    why.push_str(" (the highest version this isolate has served)");
-                }
-                return self.reject(e.code(), why, Some(hash), now);
-            }
+        self.judge(bytes, hash, cfg, now)
+    }
+
+    /// Offers the last good envelope kept by the mark store, when KV holds
+    /// nothing this isolate can serve: judged exactly like a KV value.
+    pub fn offer_kept(&mut self, bytes: Vec<u8>, cfg: &Config, now: Timestamp) -> Outcome {
+        let hash = edgeflag::digest(&bytes);
+        let in_sync = self.in_sync;
+        let outcome = self.judge(bytes, hash, cfg, now);
+        // KV still holds the rejected value: the served one is not in sync.
+        self.in_sync = in_sync && matches!(outcome, Outcome::Accepted(_));
+        outcome
+    }
+
+    fn judge(&mut self, bytes: Vec<u8>, hash: String, cfg: &Config, now: Timestamp) -> Outcome {
+        let mut policy = Policy::new(cfg.trusted.clone(), now).for_environment(&cfg.environment);
+        policy.threshold = cfg.threshold;
+        policy.min_version = cfg.min_version;
+        policy.max_size = cfg.max_snapshot_bytes;
+        let holding = Holding {
+            served: self.current.as_ref().map(|c| edgeflag::Served {
+                mark: Mark {
+                    version: c.version,
+                    digest: c.digest.clone(),
+                },
+                expires_at: c.expires_at,
+            }),
+            mark: self.mark.clone(),
         };
-        if let Some(want) = cfg
-            .environment
-            .as_deref()
-            .filter(|want| *want != v.snapshot.environment())
-        {
-            let why = format!(
-                "snapshot is for environment `{}`, but this worker serves `{want}` (ENVIRONMENT)",
-                v.snapshot.environment()
-            );
-            return self.reject("WRONG_ENVIRONMENT", why, Some(hash), now);
-        }
-        if let Some(cur) = self.current.as_ref().filter(|c| c.version == v.version) {
-            if cur.digest != v.digest {
-                let why = format!(
-                    "snapshot version {} is already served with payload {}; this one has {}: a changed payload needs a higher version",
-                    v.version, cur.digest, v.digest
-                );
-                return self.reject("VERSION_REUSED", why, Some(hash), now);
-            }
-        }
+        let v = match edgeflag::accept(&bytes, &policy, &holding) {
+            Ok(v) => v,
+            Err(e) => return self.reject(e.code(), e.to_string(), Some(hash), now),
+        };
+        self.raise(v.mark());
         let loaded = Rc::new(Loaded {
             version: v.version,
             digest: v.digest,
@@ -241,7 +296,6 @@ impl Loader {
             envelope: bytes,
             loaded_at: now,
         });
-        self.highest = self.highest.max(loaded.version);
         self.current = Some(Rc::clone(&loaded));
         self.seen = Some(Seen { hash, code: None });
         self.in_sync = true;

@@ -41,6 +41,7 @@ pub fn envelope(signer: &SigningKey, version: u64, expires_at: Option<&str>) -> 
         expires_at: expires_at.map(str::to_owned),
         previous: None,
         forced: false,
+        never_expires: expires_at.is_none(),
         definitions: release.for_environment("production").unwrap(),
     };
     edgeflag::sign(&payload, &[signer])
@@ -54,6 +55,7 @@ pub fn config() -> Config {
     let pem = key(1).public().to_spki_pem().unwrap();
     Config::read(|name| match name {
         "SNAPSHOT_KEY" => Raw::Text("snapshot:production".into()),
+        "ENVIRONMENT" => Raw::Text("production".into()),
         "TRUSTED_KEYS" => Raw::Text(pem.clone()),
         _ => Raw::Missing,
     })

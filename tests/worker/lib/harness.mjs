@@ -55,6 +55,8 @@ export function build({ release, env = 'production', key, out, version, previous
   const args = ['build', release, '--env', env, '--key', key.private, '--out', out, '--expires-in', expiresIn];
   if (version !== undefined) args.push('--version', String(version));
   if (previous) args.push('--previous', previous);
+  // build needs one of the two: without either, this is an environment's first snapshot.
+  if (version === undefined && !previous) args.push('--version', '1');
   if (at) args.push('--at', at);
   if (force) args.push('--force');
   const info = cli(...args);
@@ -66,7 +68,9 @@ export function build({ release, env = 'production', key, out, version, previous
  * wrangler.toml vars plus `vars`, and the local Analytics Engine simulator as
  * `EXPOSURES`. `logs` collects the worker's console lines.
  */
-export async function startWorker({ vars = {}, snapshot } = {}) {
+export const ADMIN_KEY = 'test-admin-key';
+
+export async function startWorker({ vars = {}, snapshot, persist, markStore = true } = {}) {
   if (!fs.existsSync(path.join(BUILD, 'index.js'))) {
     throw new Error(`${BUILD}/index.js is missing: run scripts/build-worker.sh`);
   }
@@ -88,8 +92,12 @@ export async function startWorker({ vars = {}, snapshot } = {}) {
     compatibilityDate: settings.date,
     host: '127.0.0.1',
     kvNamespaces: ['FLAGS'],
+    ...(markStore ? { durableObjects: { HIGH_WATER: 'HighWater' } } : {}),
+    // A persisted folder lets a second worker start cold over the same KV and
+    // Durable Object state: a fresh isolate, as after a recycle.
+    ...(persist ? { kvPersist: path.join(persist, 'kv'), durableObjectsPersist: path.join(persist, 'do') } : {}),
     analyticsEngineDatasets: { EXPOSURES: { dataset: 'edgeflag_exposures' } },
-    bindings: { ...settings.vars, ...vars },
+    bindings: { ...settings.vars, ADMIN_KEYS: ADMIN_KEY, ...vars },
     handleRuntimeStdio(stdout, stderr) {
       collect(stdout);
       collect(stderr);
@@ -122,8 +130,9 @@ export async function ofrep(worker, { key, context = {}, body, headers = {}, at 
   return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
 }
 
-export async function healthz(worker) {
-  const res = await worker.fetch('/healthz');
+/** `/healthz` with the admin key (the details); `{ admin: false }` for the public answer. */
+export async function healthz(worker, { admin = true } = {}) {
+  const res = await worker.fetch('/healthz', admin ? { headers: { 'X-API-Key': ADMIN_KEY } } : {});
   return { http: res.status, ...(await res.json()) };
 }
 

@@ -12,6 +12,7 @@ use worker::{AnalyticsEngineDataPointBuilder, Context, Env, console_error, conso
 
 use crate::config::{Config, ConfigError, Raw};
 use crate::exposure::{self, Exposure, MAX_POINTS_PER_REQUEST};
+use crate::glue::high_water::{self, Answer, Offer};
 use crate::health;
 use crate::loader::{Due, Loaded, Loader, Outcome, Rejection};
 
@@ -82,35 +83,136 @@ pub async fn snapshot(env: &Env, ctx: &Context, cfg: &Rc<Config>) -> Option<Rc<L
     ISOLATE.with(|i| i.borrow().loader.current())
 }
 
-/// Reads the raw bytes from KV and lets the loader judge them.
+/// Reads the high-water mark and KV, lets the loader judge what KV holds
+/// (falling back to the envelope the mark store kept when nothing can be
+/// served), and raises the mark after an acceptance.
 async fn check(env: Env, cfg: Rc<Config>) {
     ISOLATE.with(|i| i.borrow_mut().loader.begin(clock()));
-    let read = match env.kv(KV_BINDING) {
-        Ok(kv) => kv
-            .get(&cfg.snapshot_key)
-            .bytes()
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(format!("no kv namespace bound as `{KV_BINDING}`: {e}")),
+    let kv_read = async {
+        match env.kv(KV_BINDING) {
+            Ok(kv) => kv
+                .get(&cfg.snapshot_key)
+                .bytes()
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(format!("no kv namespace bound as `{KV_BINDING}`: {e}")),
+        }
     };
+    let (mark, read) = futures_util::future::join(read_mark(&env, &cfg), kv_read).await;
     let now = clock();
-    let outcome = ISOLATE.with(|i| i.borrow_mut().loader.offer(read, &cfg, now));
+    let mut outcome = ISOLATE.with(|i| {
+        let mut i = i.borrow_mut();
+        i.loader.note_mark(mark);
+        i.loader.offer(read, &cfg, now)
+    });
+    log_outcome(&outcome, &cfg, "kv", now);
+    let serving = ISOLATE.with(|i| i.borrow().loader.current().is_some());
+    if !serving {
+        if let Some(kept) = kept_envelope(&env, &cfg).await {
+            outcome = ISOLATE.with(|i| i.borrow_mut().loader.offer_kept(kept, &cfg, now));
+            log_outcome(&outcome, &cfg, "the high-water mark store", now);
+        }
+    }
+    if let Outcome::Accepted(l) = &outcome {
+        raise_mark(&env, &cfg, l).await;
+    }
+}
+
+fn log_outcome(outcome: &Outcome, cfg: &Config, from: &str, now: Timestamp) {
     let serving = ISOLATE.with(|i| i.borrow().loader.current().map(|c| c.version));
     match outcome {
         Outcome::Accepted(l) => console_log!(
             "{}",
             json!({
-                "event": "snapshot_loaded", "version": l.version, "digest": l.digest,
+                "event": "snapshot_loaded", "from": from, "version": l.version, "digest": l.digest,
                 "environment": l.environment(), "release": l.release(),
                 "expires_at": l.expires_at.map(|t| t.to_string()),
                 "stale": l.snapshot.is_stale(now), "signed_by": l.signed_by,
             })
         ),
         Outcome::Rejected(r) => log_error(&json!({
-            "event": "snapshot_rejected", "code": r.code, "message": r.message,
+            "event": "snapshot_rejected", "from": from, "code": r.code, "message": r.message,
             "snapshot_key": cfg.snapshot_key, "serving_version": serving,
         })),
         Outcome::Unchanged => {}
+    }
+}
+
+/// A request to this environment's mark store.
+async fn ask_store(
+    env: &Env,
+    cfg: &Config,
+    path: &str,
+    body: Option<String>,
+) -> Result<worker::Response, String> {
+    let ns = env
+        .durable_object(high_water::BINDING)
+        .map_err(|e| format!("no durable object bound as `{}`: {e}", high_water::BINDING))?;
+    let stub = ns
+        .get_by_name(&cfg.environment)
+        .map_err(|e| e.to_string())?;
+    let mut init = worker::RequestInit::new();
+    if let Some(body) = body {
+        init.with_method(worker::Method::Post)
+            .with_body(Some(JsValue::from_str(&body)));
+    }
+    let req = worker::Request::new_with_init(&format!("https://high-water{path}"), &init)
+        .map_err(|e| e.to_string())?;
+    stub.fetch_with_request(req)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn read_mark(env: &Env, cfg: &Config) -> Result<Option<edgeflag::Mark>, String> {
+    let mut resp = ask_store(env, cfg, "/mark", None).await?;
+    if resp.status_code() != 200 {
+        return Err(format!("it answered {}", resp.status_code()));
+    }
+    let answer: Answer = resp.json().await.map_err(|e| e.to_string())?;
+    Ok(answer.mark)
+}
+
+async fn kept_envelope(env: &Env, cfg: &Config) -> Option<Vec<u8>> {
+    let mut resp = ask_store(env, cfg, "/envelope", None).await.ok()?;
+    if resp.status_code() != 200 {
+        return None;
+    }
+    resp.bytes().await.ok()
+}
+
+async fn raise_mark(env: &Env, cfg: &Config, l: &Loaded) {
+    let offer = Offer {
+        mark: edgeflag::Mark {
+            version: l.version,
+            digest: l.digest.clone(),
+        },
+        envelope: String::from_utf8_lossy(&l.envelope).into_owned(),
+    };
+    let body = match serde_json::to_string(&offer) {
+        Ok(b) => b,
+        Err(e) => return log_error(&json!({"event": "mark_not_raised", "message": e.to_string()})),
+    };
+    let answer = match ask_store(env, cfg, "/mark", Some(body)).await {
+        Ok(mut resp) if resp.status_code() == 200 => {
+            resp.json::<Answer>().await.map_err(|e| e.to_string())
+        }
+        Ok(resp) => Err(format!("it answered {}", resp.status_code())),
+        Err(e) => Err(e),
+    };
+    match answer {
+        Ok(a) => {
+            if a.merge.as_deref() == Some("conflict") {
+                log_error(&json!({
+                    "event": "mark_conflict", "version": l.version, "digest": l.digest,
+                    "stored": a.mark,
+                }));
+            }
+            ISOLATE.with(|i| i.borrow_mut().loader.note_mark(Ok(a.mark)));
+        }
+        Err(why) => {
+            log_error(&json!({"event": "mark_not_raised", "message": why}));
+            ISOLATE.with(|i| i.borrow_mut().loader.note_mark(Err(why)));
+        }
     }
 }
 
@@ -122,15 +224,20 @@ pub fn last_rejection() -> Option<Rejection> {
     ISOLATE.with(|i| i.borrow().loader.last_rejection().cloned())
 }
 
-/// `/healthz`'s status code and body.
+/// `/healthz`'s status code and body: the details only for an admin.
 pub fn health(
     cfg: Result<&Config, &ConfigError>,
     now: Timestamp,
+    admin: bool,
 ) -> worker::Result<(u16, Vec<u8>)> {
     ISOLATE.with(|i| {
         let i = i.borrow();
         let h = health::health(&i.loader, cfg, now);
-        let body = serde_json::to_vec(&h)?;
+        let body = if admin {
+            serde_json::to_vec(&h)?
+        } else {
+            serde_json::to_vec(&h.public())?
+        };
         Ok((h.http_status(), body))
     })
 }

@@ -1,6 +1,7 @@
 //! The Workers runtime side: routes, bindings, KV, responses, logs. Only this
 //! module touches `worker`; it converts and calls the pure modules.
 
+mod high_water;
 mod isolate;
 mod reply;
 
@@ -37,7 +38,7 @@ async fn route(req: Request, env: &Env, ctx: &Context) -> Result<Response> {
                 return not_allowed(&method, &path, "GET, HEAD, OPTIONS");
             }
             match path.as_str() {
-                "/healthz" => healthz(env, ctx).await,
+                "/healthz" => healthz(&req, env, ctx).await,
                 "/v1/keys" => keys(env).await,
                 _ => envelope(&req, env, ctx).await,
             }
@@ -76,7 +77,7 @@ async fn evaluate(
     };
     let h = req.headers();
     if !http::authorized(
-        &cfg.api_keys,
+        &cfg.client_keys(),
         h.get("X-API-Key")?.as_deref(),
         h.get("Authorization")?.as_deref(),
     ) {
@@ -182,14 +183,11 @@ fn unauthorized(key: Option<&str>) -> Result<Response> {
     json(401, f.body(key), &[("WWW-Authenticate", "Bearer")])
 }
 
+/// Why nothing is served, for any caller: the rejection's code only (its
+/// message, like `/healthz`'s details, is for admin keys).
 fn not_ready_details(cfg: &Config) -> String {
     let why = isolate::last_rejection()
-        .map(|r| {
-            format!(
-                "; the last attempt was rejected ({}): {}",
-                r.code, r.message
-            )
-        })
+        .map(|r| format!("; the last attempt was rejected ({})", r.code))
         .unwrap_or_default();
     format!(
         "no valid snapshot has loaded from kv key `{}` yet{why}",
@@ -197,13 +195,23 @@ fn not_ready_details(cfg: &Config) -> String {
     )
 }
 
-/// `GET /healthz`.
-async fn healthz(env: &Env, ctx: &Context) -> Result<Response> {
+/// `GET /healthz`: the status and version for anyone, the details for an
+/// admin key (`ADMIN_KEYS`).
+async fn healthz(req: &Request, env: &Env, ctx: &Context) -> Result<Response> {
     let cfg = config(env);
     if let Ok(cfg) = &cfg {
         snapshot(env, ctx, cfg).await;
     }
-    let (status, body) = isolate::health(cfg.as_deref(), clock())?;
+    let h = req.headers();
+    let admin = cfg.as_ref().is_ok_and(|c| {
+        !c.admin_keys.is_empty()
+            && http::authorized(
+                &c.admin_keys,
+                h.get("X-API-Key").ok().flatten().as_deref(),
+                h.get("Authorization").ok().flatten().as_deref(),
+            )
+    });
+    let (status, body) = isolate::health(cfg.as_deref(), clock(), admin)?;
     json(status, body, &[("Cache-Control", "no-store")])
 }
 
@@ -273,7 +281,7 @@ async fn envelope(req: &Request, env: &Env, ctx: &Context) -> Result<Response> {
     };
     let h = req.headers();
     if !http::authorized(
-        &cfg.api_keys,
+        &cfg.client_keys(),
         h.get("X-API-Key")?.as_deref(),
         h.get("Authorization")?.as_deref(),
     ) {
