@@ -20,10 +20,10 @@ use crate::time::Timestamp;
 /// Default size limit of an envelope for tools (the CLI reads large files).
 pub const DEFAULT_MAX_SIZE: usize = 10 * 1024 * 1024;
 /// Default size limit of long-running consumers (the worker's
-/// `MAX_SNAPSHOT_BYTES`): six times the 200-flag reference snapshot, and
+/// `MAX_SNAPSHOT_BYTES`): three times the 200-flag reference snapshot, and
 /// small enough that refusing the worst envelope this size costs less than
 /// verifying that snapshot (BENCHMARKS.md, "hostile envelopes").
-pub const EDGE_MAX_SIZE: usize = 256 * 1024;
+pub const EDGE_MAX_SIZE: usize = 128 * 1024;
 /// Default nesting limit of the envelope and the payload JSON.
 pub const DEFAULT_MAX_DEPTH: usize = 64;
 /// Default limit on the values in a payload (a 10,000-flag snapshot holds

@@ -343,7 +343,7 @@ mod tests {
         assert_eq!(c.trusted.len(), 1);
         assert_eq!((c.threshold, c.min_version, c.refresh_ms), (1, 0, 30_000));
         assert_eq!(c.environment, "production");
-        assert_eq!(c.max_snapshot_bytes, 256 * 1024);
+        assert_eq!(c.max_snapshot_bytes, 128 * 1024);
         assert!(c.admin_keys.is_empty());
         assert!((c.exposure_sample - 0.01).abs() < 1e-12);
         assert!(c.api_keys.is_empty());
