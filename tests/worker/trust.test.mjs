@@ -7,9 +7,10 @@
 // store), /healthz with the admin key names the rejection, and the worker
 // answers throughout.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ROOT, build, healthz, keygen, ofrep, startWorker, tmpdir, waitFor } from './lib/harness.mjs';
+import { ROOT, build, cli, healthz, keygen, ofrep, startWorker, tmpdir, waitFor } from './lib/harness.mjs';
 
 const REFRESH_SECONDS = 1;
 const dir = tmpdir();
@@ -98,6 +99,24 @@ describe('hostile KV values, warm and cold isolates, with the durable high-water
 });
 
 describe('settings and the mark store', () => {
+  test('THRESHOLD = 2: one signature is refused, a co-signed snapshot serves', async () => {
+    const second = keygen(dir, 'second');
+    const one = snap('v1-one-signer', { version: 1 });
+    const w = await startWorker({ vars: { ...vars, TRUSTED_KEYS: JSON.stringify([key.pem, second.pem]), THRESHOLD: '2' }, snapshot: one.text });
+    try {
+      assert.equal(await served(w), null);
+      assert.equal((await healthz(w)).last_rejection.code, 'BELOW_THRESHOLD');
+      // The second person co-signs the same bytes: the payload is untouched.
+      const signed = cli('sign', one.path, '--key', second.private);
+      assert.equal(signed.digest, one.digest);
+      await w.put(fs.readFileSync(one.path, 'utf8'));
+      await waitFor(async () => (await served(w)) === 1, REFRESH_SECONDS * 1000 + 5000, 'the co-signed version 1');
+      assert.equal((await healthz(w)).signed_by.length, 2);
+    } finally {
+      await w.close();
+    }
+  });
+
   test('a weak key in TRUSTED_KEYS is a clear misconfiguration', async () => {
     // The identity point: order 1, it would "verify" forged signatures.
     const der = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from([1]), Buffer.alloc(31)]);
