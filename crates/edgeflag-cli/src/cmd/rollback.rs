@@ -3,8 +3,7 @@
 //! The file is edited with `toml_edit` rather than re-serialised: the release
 //! manager's comments and layout outside the flag must survive an incident.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use edgeflag::{FlagDef, FlagType, ReleaseFile, Timestamp};
 use toml_edit::{DocumentMut, InlineTable, Item, Value};
@@ -96,7 +95,8 @@ pub fn run(a: &RollbackArgs, json: bool) -> Result<()> {
             format!("the rollback would make the release invalid, nothing was written: {e}"),
         )
     })?;
-    write_atomic(path, &edited)?;
+    // Never half a release: a temp file renamed over the old one.
+    io::replace(path, &edited)?;
 
     // A stage rollback leaves a plan that no longer ends at 100%, which the
     // checklist rejects; in an incident the build must still go out, so say
@@ -294,34 +294,4 @@ fn shell_word(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
     }
-}
-
-/// Writes a temp file next to the target and renames it over, so a crash or a
-/// full disk leaves the old file whole, never half a release.
-fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let fail =
-        |e: std::io::Error| CliError::input(format!("{}: cannot write: {e}", path.display()));
-    // A release file kept as a symlink stays one: replace what it points to.
-    let target: PathBuf = std::fs::canonicalize(path).map_err(fail)?;
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let file_name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.rollback-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        file.set_permissions(std::fs::metadata(&target)?.permissions())?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, &target)
-    })();
-    if result.is_err() {
-        // Best effort: the temp file is ours and useless once the write failed.
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(fail)
 }
