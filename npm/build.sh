@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 say() { printf '  build: %s\n' "$*"; }
 
 if [ ! -x node_modules/.bin/wasm-opt ]; then
-  say "npm ci (wasm-opt comes from npm binaryen; Debian's is too old, see TOOLCHAIN.md)"
+  say "npm ci (wasm-opt comes from npm binaryen: Debian's binaryen 108 writes -Oz output that fails to load)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 

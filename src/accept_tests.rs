@@ -316,3 +316,63 @@ fn marks_only_move_up() {
         MarkMerge::Conflict
     );
 }
+
+#[test]
+fn every_code_is_listed_once() {
+    let s = String::new;
+    let all = [
+        SnapshotError::TooLarge { size: 0, limit: 0 },
+        SnapshotError::Malformed { why: s() },
+        SnapshotError::TooDeep { limit: 0 },
+        SnapshotError::TooManyValues { limit: 0, part: "" },
+        SnapshotError::DuplicateKey { key: s() },
+        SnapshotError::WrongPayloadType { found: s() },
+        SnapshotError::TooManySignatures { found: 0, limit: 0 },
+        SnapshotError::UnknownKey { keyids: vec![] },
+        SnapshotError::BadSignature { keyid: s() },
+        SnapshotError::BelowThreshold {
+            valid: 0,
+            threshold: 0,
+        },
+        SnapshotError::Expired {
+            expires_at: s(),
+            now: s(),
+        },
+        SnapshotError::NoExpiry,
+        SnapshotError::IssuedInFuture {
+            issued_at: s(),
+            now: s(),
+            skew_seconds: 0,
+        },
+        SnapshotError::VersionTooOld {
+            version: 0,
+            min: 0,
+            why: "",
+        },
+        SnapshotError::VersionReused {
+            version: 0,
+            held: "",
+            held_digest: s(),
+            digest: s(),
+        },
+        SnapshotError::WrongEnvironment {
+            found: s(),
+            expected: s(),
+        },
+        SnapshotError::UnsupportedSchema {
+            found: 0,
+            supported: 0,
+        },
+        SnapshotError::Invalid(crate::ReleaseError::UnsupportedSchema {
+            found: 0,
+            supported: 0,
+        }),
+        SnapshotError::Unsatisfiable {
+            threshold: 0,
+            trusted: 0,
+        },
+        SnapshotError::AlreadySigned { keyid: s() },
+    ];
+    let codes: Vec<&str> = all.iter().map(SnapshotError::code).collect();
+    assert_eq!(codes, SnapshotError::CODES);
+}

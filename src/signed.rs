@@ -170,8 +170,8 @@ impl SnapshotError {
         matches!(code, "EXPIRED" | "ISSUED_IN_FUTURE")
     }
 
-    /// Every code [`SnapshotError::code`] can return, for the other runtimes'
-    /// tables (the JS package exports them from here, not from a copy).
+    /// Every code [`SnapshotError::code`] can return (a test holds the two
+    /// together), for tables and documentation in other runtimes.
     pub const CODES: &'static [&'static str] = &[
         "TOO_LARGE",
         "MALFORMED",

@@ -6,6 +6,21 @@ import { loadSnapshot, normalizeStatus } from "./engine.js";
 import { distribution, timeline } from "./charts.js";
 
 const $ = (sel) => document.querySelector(sel);
+/**
+ * A link only for https URLs; anything else (`javascript:`, `data:`, plain
+ * text) is shown as text. Release files are signed, but a `--force` build
+ * skips the checklist's https check, and a page must not run what it shows.
+ */
+function link(url) {
+  let safe = false;
+  try {
+    safe = new URL(String(url)).protocol === "https:";
+  } catch {
+    safe = false;
+  }
+  return safe ? `<a href="${esc(url)}" rel="noopener noreferrer">${esc(url)}</a>` : `<span class="unlinked">${esc(url)}</span>`;
+}
+
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 const HOUR = 3600000;
 
@@ -86,7 +101,7 @@ function render() {
     <dt>digest</dt><dd>${esc(f.digest)}</dd>
     <dt>previous</dt><dd>${esc(f.previous ?? "none (first in its chain)")}</dd>
     <dt>signed by</dt><dd>${esc((f.signedBy ?? []).join(", "))}</dd>
-    ${rel.incident_channel ?? rel.incidentChannel ? `<dt>incidents</dt><dd><a href="${esc(rel.incident_channel ?? rel.incidentChannel)}">${esc(rel.incident_channel ?? rel.incidentChannel)}</a></dd>` : ""}
+    ${rel.incident_channel ?? rel.incidentChannel ? `<dt>incidents</dt><dd>${link(rel.incident_channel ?? rel.incidentChannel)}</dd>` : ""}
   </dl>`;
   renderFlags();
   renderResults();
@@ -122,7 +137,7 @@ function renderFlags() {
     return `<article class="flag" id="flag-${esc(key)}" aria-labelledby="h-${esc(key)}">
       <header><h3 id="h-${esc(key)}">${esc(key)}</h3><span class="type">${esc(def.type ?? def.kind)}</span>${badges}</header>
       <p>${esc(def.description ?? "")}</p>
-      <p class="small">owner ${esc(def.owner ?? "none")} · runbook ${def.runbook ? `<a href="${esc(def.runbook)}">${esc(def.runbook)}</a>` : "none"}</p>
+      <p class="small">owner ${esc(def.owner ?? "none")} · runbook ${def.runbook ? link(def.runbook) : "none"}</p>
       ${prereqs.length ? `<p class="small">requires ${prereqs.map((p) => `<code>${esc(p.flag)}</code> = <code>${esc(p.variant)}</code>`).join(", ")}</p>` : ""}
       ${rollbacks ? `<p><strong>Partial rollbacks</strong></p><ul>${rollbacks}</ul>` : ""}
       ${schedule}${chart}

@@ -28,15 +28,13 @@ export async function loadSnapshot(env) {
   }
   const trustedKeys = (keys.keys ?? []).map((k) => k.pem);
   try {
-    // Expired snapshots still load: the core's stale policy decides what they serve.
+    // The core's acceptance policy decides: the environment asked for, and
+    // (holding nothing) an expired snapshot still loads, to show what it serves.
     const flags = EdgeFlags.fromSnapshot(envelope, {
       trustedKeys,
       threshold: keys.threshold ?? 1,
-      allowExpired: true,
+      environment: env,
     });
-    if (flags.environment !== env) {
-      return { error: { title: `The worker has no ${env} snapshot`, detail: `It served the ${flags.environment} snapshot (version ${flags.version}) instead.` } };
-    }
     return { flags };
   } catch (e) {
     return {

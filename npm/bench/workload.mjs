@@ -1,4 +1,4 @@
-// The reference workload (../shared/bench/WORKLOAD.md) through the npm package
+// The reference workload (docs/workload.md) through the npm package
 // in Node: 200 flags, 10,000 contexts, every flag for every context with the
 // detail call (value, variant, reason). The flags and contexts come from the
 // same fixed seeds and SplitMix64 sequence as benches/common/workload.rs, so
@@ -108,7 +108,8 @@ export function signSnapshot(definitions, { version = 1, issuedAt, expiresAt } =
       schema: 1,
       version,
       issued_at: issuedAt ?? new Date().toISOString(),
-      ...(expiresAt ? { expires_at: expiresAt } : {}),
+      // No expiry means `--expires-in never --force`, recorded as such.
+      ...(expiresAt ? { expires_at: expiresAt } : { never_expires: true }),
       definitions,
     }),
   );

@@ -93,6 +93,7 @@ export class EdgeFlags {
       digest: core.digest,
       previous: core.previous,
       forced: core.forced,
+      neverExpires: core.neverExpires,
       signedBy: Object.freeze(core.signedBy),
     });
   }
@@ -114,6 +115,7 @@ export class EdgeFlags {
   get digest() { return this.#facts.digest; }
   get previous() { return this.#facts.previous; }
   get forced() { return this.#facts.forced; }
+  get neverExpires() { return this.#facts.neverExpires; }
   get signedBy() { return this.#facts.signedBy; }
 
   flagKeys() {

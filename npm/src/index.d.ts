@@ -89,31 +89,44 @@ export interface SnapshotOptions {
   trustedKeys: string[];
   /** Distinct trusted keys whose signatures must verify (M of N). Default 1. */
   threshold?: number;
+  /** The environment this consumer serves: a snapshot of another is `WRONG_ENVIRONMENT`. */
+  environment?: string;
   /** The lowest version accepted: an older snapshot replayed is rejected. Default 0. */
   minVersion?: number;
-  /** The time to check expiry against. Default: now. */
+  /** The time to judge expiry and issue times against. Default: now. */
   now?: Time;
   /**
-   * Accept a snapshot past its expiry (default `false`, as the core's
-   * verify). Its evaluations then say `STALE` and flags marked
-   * `stale = "safe"` serve their rollback variant; providers use this to keep
-   * serving the last good plan.
+   * The snapshot being served (an `EdgeFlags` has these fields): the
+   * candidate must not be older (`VERSION_TOO_OLD`), the same version with
+   * another payload (`VERSION_REUSED`), or expired while this one is fresh
+   * (`EXPIRED`). Without it an expired snapshot loads, and its evaluations
+   * say `STALE` (flags marked `stale = "safe"` serve their rollback variant).
    */
-  allowExpired?: boolean;
+  current?: { version: number; digest: string; expiresAt?: string };
+  /** A durable high-water mark (see `FloorStore`): nothing below it loads. */
+  floor?: Mark;
   /** The largest envelope accepted, in bytes. Default 10 MiB. */
   maxSize?: number;
 }
 
+/** A snapshot's place in its environment's history. */
+export interface Mark {
+  version: number;
+  digest: string;
+}
+
 /**
  * Why something was rejected, with a stable `code`:
- * - the snapshot's: `TOO_LARGE`, `MALFORMED`, `TOO_DEEP`, `DUPLICATE_KEY`,
- *   `WRONG_PAYLOAD_TYPE`, `UNKNOWN_KEY`, `BAD_SIGNATURE`, `BELOW_THRESHOLD`,
- *   `EXPIRED`, `VERSION_TOO_OLD`, `UNSUPPORTED_SCHEMA`, `INVALID_DEFINITIONS`,
- *   `UNSATISFIABLE_THRESHOLD`;
+ * - the snapshot's (the core's acceptance policy): `TOO_LARGE`, `MALFORMED`,
+ *   `TOO_DEEP`, `TOO_MANY_VALUES`, `DUPLICATE_KEY`, `WRONG_PAYLOAD_TYPE`,
+ *   `TOO_MANY_SIGNATURES`, `UNKNOWN_KEY`, `BAD_SIGNATURE`, `BELOW_THRESHOLD`,
+ *   `EXPIRED`, `NO_EXPIRY`, `ISSUED_IN_FUTURE`, `VERSION_TOO_OLD`,
+ *   `VERSION_REUSED`, `WRONG_ENVIRONMENT`, `UNSUPPORTED_SCHEMA`,
+ *   `INVALID_DEFINITIONS`, `UNSATISFIABLE_THRESHOLD`;
  * - the caller's: `INVALID_KEY` (a trusted key that is not an Ed25519 SPKI
  *   PEM), `INVALID_CONTEXT`, `INVALID_ARGUMENT`;
  * - the browser build's: `UNSUPPORTED` (a console extra, see `status`);
- * - the providers': `FETCH_FAILED`, `NO_SNAPSHOT`.
+ * - the providers': `FETCH_FAILED`, `NO_SNAPSHOT`, `FLOOR_STORE`.
  */
 export class EdgeFlagsError extends Error {
   readonly name: "EdgeFlagsError";
@@ -187,6 +200,8 @@ export class EdgeFlags {
   readonly previous: string | undefined;
   /** Whether it was built with `--force` despite a failing release checklist. */
   readonly forced: boolean;
+  /** Whether it was built with `--expires-in never --force`. */
+  readonly neverExpires: boolean;
   /** The ids of the trusted keys whose signatures verified. */
   readonly signedBy: readonly string[];
 

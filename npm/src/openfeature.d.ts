@@ -9,6 +9,7 @@
  * await OpenFeature.setProviderAndWait(new EdgeFlagsServerProvider({
  *   url: "https://flags.example.com/production.json",
  *   trustedKeys: [publicKeyPem],
+ *   environment: "production",
  * }));
  * ```
  *
@@ -30,7 +31,18 @@ import type {
   ProviderMetadata,
   ResolutionDetails,
 } from "@openfeature/core";
-import type { EdgeFlags, Time } from "edgeflag";
+import type { EdgeFlags, Mark, Time } from "edgeflag";
+
+/** A durable high-water mark per environment (see `floorStore`). */
+export interface FloorStore {
+  load(environment: string): Mark | undefined | Promise<Mark | undefined>;
+  save(environment: string, mark: Mark): void | Promise<void>;
+}
+
+/** A floor store in `localStorage` (key `edgeflag:floor:<environment>`). */
+export function localStorageFloor(storage?: Storage): FloorStore;
+/** A floor store in memory, for servers that keep one per process or tests. */
+export function memoryFloor(): FloorStore & { marks: Map<string, Mark> };
 
 export interface EdgeFlagsProviderOptions {
   /**
@@ -44,8 +56,16 @@ export interface EdgeFlagsProviderOptions {
   trustedKeys: string[];
   /** Distinct trusted keys whose signatures must verify (M of N). Default 1. */
   threshold?: number;
-  /** The lowest snapshot version accepted at first; after that, only newer ones. */
+  /** The environment this provider serves (required): other environments' snapshots are refused. */
+  environment: string;
+  /** The lowest snapshot version ever accepted (the core's policy then holds it to the served one and the floor). */
   minVersion?: number;
+  /**
+   * Where the provider keeps its high-water mark, so a restart or a page
+   * reload cannot be handed an older snapshot. The web provider defaults to
+   * `localStorageFloor()` where `localStorage` exists; `null` turns it off.
+   */
+  floorStore?: FloorStore | null;
   /** How often to fetch `url`, in ms. Default 30000; 0 turns polling off. */
   pollIntervalMs?: number;
   /** A fetch's time limit, in ms. Default 10000. */
@@ -65,6 +85,8 @@ declare class EdgeFlagsProvider {
   constructor(options: EdgeFlagsProviderOptions);
   /** The snapshot being served, once one has verified. */
   readonly flags: EdgeFlags | undefined;
+  /** The high-water mark this provider holds to: from its floor store, raised by each acceptance. */
+  readonly floor: Mark | undefined;
   /** Loads `snapshot` and/or fetches `url`; rejects if no snapshot verified. */
   initialize(context?: EvaluationContext): Promise<void>;
   /** Stops polling. */

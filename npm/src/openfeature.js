@@ -109,6 +109,36 @@ const NOT_READY = (defaultValue) => ({
   flagMetadata: {},
 });
 
+/** A floor store in `localStorage`: `edgeflag:floor:<environment>` holds the mark as JSON. */
+export function localStorageFloor(storage) {
+  // Looked up on use: reading `localStorage` throws where storage is blocked.
+  const store = () => storage ?? globalThis.localStorage;
+  const key = (env) => `edgeflag:floor:${env}`;
+  const load = (env) => {
+    const text = store().getItem(key(env));
+    return text === null ? undefined : JSON.parse(text);
+  };
+  return {
+    load,
+    save(env, mark) {
+      // Another tab may have stored a higher mark meanwhile: never lower it.
+      const held = load(env);
+      if (held && Number.isInteger(held.version) && held.version > mark.version) return;
+      store().setItem(key(env), JSON.stringify({ version: mark.version, digest: mark.digest }));
+    },
+  };
+}
+
+/** A floor store in memory (one per process, or for tests). */
+export function memoryFloor() {
+  const marks = new Map();
+  return {
+    marks,
+    load: (env) => marks.get(env),
+    save: (env, mark) => void marks.set(env, { version: mark.version, digest: mark.digest }),
+  };
+}
+
 /** What both providers share: loading, polling, verifying, events. */
 class Provider {
   metadata = Object.freeze({ name: "edgeflag" });
@@ -117,6 +147,7 @@ class Provider {
 
   #options;
   #flags;
+  #floor;
   #bytes;
   #etag;
   #state = "NOT_READY";
@@ -137,7 +168,50 @@ class Provider {
     if (options.url === undefined && options.snapshot === undefined) {
       throw new TypeError("edgeflag: give options.url, options.snapshot or both");
     }
+    if (typeof options.environment !== "string" || options.environment === "") {
+      throw new TypeError("edgeflag: options.environment (the environment this provider serves) is required");
+    }
     this.#options = { pollIntervalMs: 30_000, requestTimeoutMs: 10_000, ...options };
+  }
+
+  /** @internal The floor store when none is given (the web provider keeps one in localStorage). */
+  _defaultFloorStore() {
+    return undefined;
+  }
+
+  #floorStore() {
+    return this.#options.floorStore === undefined ? this._defaultFloorStore() : this.#options.floorStore;
+  }
+
+  async #loadFloor() {
+    try {
+      const store = this.#floorStore();
+      if (!store) return;
+      const mark = await store.load(this.#options.environment);
+      if (mark === undefined || mark === null) return;
+      if (!Number.isSafeInteger(mark.version) || mark.version < 0 || typeof mark.digest !== "string") {
+        throw new Error(`it holds ${JSON.stringify(mark)}, not { version, digest }`);
+      }
+      this.#floor = { version: mark.version, digest: mark.digest };
+    } catch (e) {
+      this.#fail(new EdgeFlagsError("FLOOR_STORE", `the floor store could not be read: ${e?.message ?? e}`, { cause: e }));
+    }
+  }
+
+  #saveFloor(flags) {
+    // Acceptance never goes below the floor; at the floor itself there is nothing to save.
+    if (this.#floor && this.#floor.version >= flags.version) return;
+    const mark = { version: flags.version, digest: flags.digest };
+    this.#floor = mark;
+    const report = (e) => this.#fail(new EdgeFlagsError("FLOOR_STORE", `the floor store could not be written: ${e?.message ?? e}`, { cause: e }));
+    try {
+      const store = this.#floorStore();
+      if (!store) return;
+      const r = store.save(this.#options.environment, mark);
+      if (r && typeof r.catch === "function") r.catch(report);
+    } catch (e) {
+      report(e);
+    }
   }
 
   /** The snapshot being served, once one has verified. */
@@ -150,6 +224,7 @@ class Provider {
     this.#initializing = true;
     let error;
     try {
+      await this.#loadFloor();
       if (this.#options.snapshot !== undefined) {
         try {
           this.update(this.#options.snapshot);
@@ -200,15 +275,16 @@ class Provider {
     const current = this.#flags;
     let next;
     try {
+      // The core's acceptance policy decides, against what is served and
+      // the floor: no copy of its rules here.
       next = EdgeFlags.fromSnapshot(bytes, {
         trustedKeys: this.#options.trustedKeys,
         threshold: this.#options.threshold,
-        // Only newer snapshots: an old one replayed, or the same version
-        // with other content, is rejected by the core.
-        minVersion: Math.max(this.#options.minVersion ?? 0, current ? current.version + 1 : 0),
-        // An expired snapshot still serves, under the core's stale policy.
-        allowExpired: true,
+        environment: this.#options.environment,
+        minVersion: this.#options.minVersion,
         now: this.#now(),
+        current,
+        floor: this.#floor,
       });
     } catch (e) {
       this.#fail(e);
@@ -217,8 +293,10 @@ class Provider {
     this.#flags = next;
     this.#bytes = bytes.slice();
     this.#failed = false;
+    this.#saveFloor(next);
     this.#watchExpiry();
-    if (current) {
+    // The same payload signed again (a co-signature) changes nothing served.
+    if (current && current.digest !== next.digest) {
       this.#emit(CHANGED, {
         message: `snapshot version ${current.version} -> ${next.version}`,
         flagsChanged: next.changedFlags(current),
@@ -236,6 +314,11 @@ class Provider {
 
   #now() {
     return this.#options.now ? this.#options.now() : undefined;
+  }
+
+  /** The high-water mark this provider holds to (from its floor store and what it accepted). */
+  get floor() {
+    return this.#floor;
   }
 
   async #poll() {
@@ -385,6 +468,15 @@ export class EdgeFlagsWebProvider extends Provider {
   }
   resolveObjectEvaluation(flagKey, defaultValue) {
     return this.#resolve("objectDetails", flagKey, defaultValue);
+  }
+
+  _defaultFloorStore() {
+    // A reload must not be handed an older snapshot either.
+    try {
+      return globalThis.localStorage ? localStorageFloor() : undefined;
+    } catch {
+      return undefined; // storage blocked (a sandboxed frame): no floor to keep
+    }
   }
 
   #setContext(context) {

@@ -116,8 +116,15 @@ test("each rejected snapshot throws an EdgeFlagsError with its own code", () => 
     ["flipped payload bit", tampered(envelope), options, "BAD_SIGNATURE"],
     ["signed by another key", build(stranger.key, { version: 3 }), options, "UNKNOWN_KEY"],
     ["wrong payload type", JSON.stringify({ ...env, payloadType: "application/json" }), options, "WRONG_PAYLOAD_TYPE"],
-    ["expired", envelope, { ...options, now: "2027-02-01T00:00:00Z" }, "EXPIRED"],
+    ["expired while a fresh one serves", envelope,
+      { ...options, now: "2027-02-01T00:00:00Z", current: { version: 2, digest: "sha256:00", expiresAt: "2027-03-01T00:00:00Z" } }, "EXPIRED"],
     ["replayed older version", envelope, { ...options, minVersion: 4 }, "VERSION_TOO_OLD"],
+    ["older than the one served (an EdgeFlags as current)", envelope,
+      { ...options, current: EdgeFlags.fromSnapshot(build(k.key, { version: 4, at: "2026-12-01T00:00:00Z" }), options) }, "VERSION_TOO_OLD"],
+    ["below the floor", envelope, { ...options, floor: { version: 9, digest: "sha256:00" } }, "VERSION_TOO_OLD"],
+    ["the same version with another payload", envelope, { ...options, current: { version: 3, digest: "sha256:00" } }, "VERSION_REUSED"],
+    ["another environment", envelope, { ...options, environment: "staging" }, "WRONG_ENVIRONMENT"],
+    ["issued in the future", envelope, { ...options, now: "2026-11-01T00:00:00Z" }, "ISSUED_IN_FUTURE"],
     ["not json", "garbage", options, "MALFORMED"],
     ["no envelope at all", 42, options, "MALFORMED"],
     ["over the size limit", envelope, { ...options, maxSize: 1000 }, "TOO_LARGE"],
@@ -138,8 +145,8 @@ test("each rejected snapshot throws an EdgeFlagsError with its own code", () => 
       },
     );
   }
-  // Expired but allowed: it loads and every result says STALE.
-  const stale = EdgeFlags.fromSnapshot(envelope, { ...options, now: "2027-02-01T00:00:00Z", allowExpired: true });
+  // Expired, holding nothing fresher: it loads and every result says STALE.
+  const stale = EdgeFlags.fromSnapshot(envelope, { ...options, now: "2027-02-01T00:00:00Z" });
   assert.equal(stale.evaluate("store-layout", { targetingKey: "u" }, "2027-02-01T00:00:00Z").reason, "STALE");
 });
 

@@ -32,17 +32,17 @@ import { EdgeFlagsWebProvider } from "edgeflag/openfeature";
 import { OpenFeature } from "@openfeature/web-sdk";
 try {
   const [envelope, pem] = await Promise.all(["/snapshot.json", "/key.pem"].map((u) => fetch(u).then((r) => r.text())));
-  const flags = EdgeFlags.fromSnapshot(envelope, { trustedKeys: [pem] });
+  const flags = EdgeFlags.fromSnapshot(envelope, { trustedKeys: [pem], environment: "production" });
   const user = { targetingKey: "user-42", platform: "android", appVersion: "4.1.9" };
   const detail = flags.evaluate("ranked-matchmaking", user, "2026-12-05T18:00:00Z");
   let code;
-  try { EdgeFlags.fromSnapshot("{}", { trustedKeys: [pem] }); } catch (e) { code = e instanceof EdgeFlagsError && e.code; }
+  try { EdgeFlags.fromSnapshot("{}", { trustedKeys: [pem], environment: "production" }); } catch (e) { code = e instanceof EdgeFlagsError && e.code; }
   let unsupported;
   try { flags.status(); } catch (e) { unsupported = [e.code, e.message]; }
-  const full = (await import("edgeflag/console")).EdgeFlags.fromSnapshot(envelope, { trustedKeys: [pem] });
+  const full = (await import("edgeflag/console")).EdgeFlags.fromSnapshot(envelope, { trustedKeys: [pem], environment: "production" });
   const stages = full.status("2026-12-05T18:00:00Z").map((s) => [s.key, s.rollout?.stage ?? null]);
   await OpenFeature.setContext({ targetingKey: "qa-bot-1" });
-  await OpenFeature.setProviderAndWait(new EdgeFlagsWebProvider({ url: "/snapshot.json", trustedKeys: [pem], pollIntervalMs: 0 }));
+  await OpenFeature.setProviderAndWait(new EdgeFlagsWebProvider({ url: "/snapshot.json", trustedKeys: [pem], environment: "production", pollIntervalMs: 0 }));
   const of = OpenFeature.getClient().getBooleanDetails("ranked-matchmaking", false);
   window.result = { version: flags.version, value: detail.value, reason: detail.reason, rule: detail.rule, code,
     openfeature: [of.value, of.reason, of.flagMetadata.snapshotVersion], unsupported, stages };
@@ -54,10 +54,37 @@ try {
 const BUNDLED = `
 import { EdgeFlags } from "edgeflag";
 const [envelope, pem] = await Promise.all(["/snapshot.json", "/key.pem"].map((u) => fetch(u).then((r) => r.text())));
-const flags = EdgeFlags.fromSnapshot(envelope, { trustedKeys: [pem] });
+const flags = EdgeFlags.fromSnapshot(envelope, { trustedKeys: [pem], environment: "production" });
 const d = flags.evaluate("ranked-matchmaking", { targetingKey: "qa-bot-2" }, "2026-12-05T18:00:00Z");
 window.result = { version: flags.version, value: d.value, reason: d.reason };
 `;
+
+// The web provider's floor, kept in localStorage: a reload cannot be handed
+// an older snapshot. `?v=N` picks which snapshot the page is offered.
+const FLOOR_PAGE = `<!doctype html>
+<script type="importmap">
+{ "imports": {
+  "edgeflag": "/node_modules/edgeflag/dist/browser.js",
+  "edgeflag/openfeature": "/node_modules/edgeflag/dist/openfeature.js",
+  "@openfeature/web-sdk": "/node_modules/@openfeature/web-sdk/dist/esm/index.js",
+  "@openfeature/core": "/node_modules/@openfeature/core/dist/esm/index.js"
+} }
+</script>
+<script type="module">
+import { EdgeFlagsWebProvider } from "edgeflag/openfeature";
+import { OpenFeature } from "@openfeature/web-sdk";
+const v = new URLSearchParams(location.search).get("v");
+const pem = await fetch("/key.pem").then((r) => r.text());
+const provider = new EdgeFlagsWebProvider({ url: "/v" + v + ".json", trustedKeys: [pem], environment: "production", pollIntervalMs: 0 });
+const errors = [];
+provider.events.addHandler("PROVIDER_ERROR", (d) => errors.push(d.metadata.code));
+try {
+  await OpenFeature.setProviderAndWait(provider);
+  window.result = { version: provider.flags.version, errors, stored: localStorage.getItem("edgeflag:floor:production") };
+} catch (e) {
+  window.result = { failed: String(e.message ?? e), errors, stored: localStorage.getItem("edgeflag:floor:production") };
+}
+</script>`;
 
 const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".html": "text/html" };
 let server;
@@ -69,6 +96,7 @@ const served = [];
 before(async () => {
   const k = keys();
   const snapshot = build(k.key, { version: 9 });
+  const byVersion = { "/v4.json": build(k.key, { version: 4 }), "/v5.json": build(k.key, { version: 5 }) };
   // A Vite app inside the scratch project, so that "edgeflag" resolves to the installed package.
   app = mkdtempSync(join(process.cwd(), ".vite-app-"));
   writeFileSync(join(app, "index.html"), '<!doctype html><script type="module" src="./main.js"></script>');
@@ -78,6 +106,8 @@ before(async () => {
     const path = new URL(req.url, "http://x").pathname;
     served.push(path);
     if (path === "/") return res.writeHead(200, { "Content-Type": "text/html" }).end(PAGE);
+    if (path === "/floor") return res.writeHead(200, { "Content-Type": "text/html" }).end(FLOOR_PAGE);
+    if (byVersion[path]) return res.writeHead(200, { "Content-Type": "application/json" }).end(byVersion[path]);
     if (path === "/snapshot.json") return res.writeHead(200, { "Content-Type": "application/json" }).end(snapshot);
     if (path === "/key.pem") return res.writeHead(200).end(k.pub);
     try {
@@ -134,6 +164,28 @@ test("a module script page verifies, evaluates and runs the web provider in Chro
   assert.ok(served.includes("/node_modules/edgeflag/dist/edgeflag_wasm_bg.wasm"), served.join(" "));
   assert.ok(result.stages.length > 0);
   assert.ok(result.stages.some(([key]) => key === "ranked-matchmaking"), JSON.stringify(result.stages));
+});
+
+test("the web provider's floor in localStorage: after a reload an older snapshot is refused", async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const result = async (v) => {
+    await page.goto(`${origin}/floor?v=${v}`);
+    await page.waitForFunction(() => window.result !== undefined, null, { timeout: 15_000 });
+    return page.evaluate(() => window.result);
+  };
+  const first = await result(5);
+  assert.equal(first.version, 5, first.failed);
+  assert.equal(JSON.parse(first.stored).version, 5);
+  // The page reloads (same origin, same storage), and is offered version 4.
+  const replayed = await result(4);
+  assert.equal(replayed.version, undefined);
+  assert.match(replayed.failed, /VERSION_TOO_OLD/);
+  assert.match(replayed.failed, /snapshot version 4 is below the minimum 5 \(the high-water mark of this environment\)/);
+  assert.equal(JSON.parse(replayed.stored).version, 5, "the floor did not move down");
+  await page.close();
+  assert.deepEqual(errors, []);
 });
 
 test("bundled by Vite, the package runs in Chromium", async () => {

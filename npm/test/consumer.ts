@@ -1,16 +1,25 @@
 // Type-checked by scripts/test-npm.sh (tsc --strict) against the installed
 // package: the .d.ts files describe the API as a TypeScript user calls it.
 import { EdgeFlags, EdgeFlagsError, FlagContext, type EvaluationDetails, type SnapshotOptions } from "edgeflag";
-import { EdgeFlagsServerProvider, EdgeFlagsWebProvider } from "edgeflag/openfeature";
+import { EdgeFlagsServerProvider, EdgeFlagsWebProvider, memoryFloor, localStorageFloor, type FloorStore } from "edgeflag/openfeature";
 import { OpenFeature } from "@openfeature/server-sdk";
 import { OpenFeature as WebOpenFeature } from "@openfeature/web-sdk";
 
 declare const envelope: Uint8Array;
 declare const pem: string;
 
-const options: SnapshotOptions = { trustedKeys: [pem], minVersion: 3, now: new Date(), allowExpired: false };
+const options: SnapshotOptions = {
+  trustedKeys: [pem],
+  environment: "production",
+  minVersion: 3,
+  now: new Date(),
+  floor: { version: 3, digest: "sha256:00" },
+};
 try {
   const flags: EdgeFlags = EdgeFlags.fromSnapshot(envelope, options);
+  const next: EdgeFlags = EdgeFlags.fromSnapshot(envelope, { ...options, current: flags });
+  const never: boolean = next.neverExpires;
+  void never;
   const version: number = flags.version;
   const expires: string | undefined = flags.expiresAt;
   const ctx: FlagContext = flags.context({ targetingKey: "user-42", signedUpAt: new Date(), plan: "pro" });
@@ -35,9 +44,16 @@ try {
   }
 }
 
-const server = new EdgeFlagsServerProvider({ url: "https://flags.example.com/production.json", trustedKeys: [pem] });
+const floors: FloorStore = memoryFloor();
+void localStorageFloor;
+const server = new EdgeFlagsServerProvider({
+  url: "https://flags.example.com/production.json",
+  trustedKeys: [pem],
+  environment: "production",
+  floorStore: floors,
+});
 await OpenFeature.setProviderAndWait(server);
-const web = new EdgeFlagsWebProvider({ snapshot: envelope, trustedKeys: [pem], pollIntervalMs: 0 });
+const web = new EdgeFlagsWebProvider({ snapshot: envelope, trustedKeys: [pem], environment: "production", pollIntervalMs: 0, floorStore: null });
 await WebOpenFeature.setProviderAndWait(web);
 const pushed: boolean = server.update(envelope);
 void pushed;

@@ -39,6 +39,7 @@ test("polls with ETag, verifies each snapshot, keeps the last good one, and says
   const provider = new EdgeFlagsServerProvider({
     url: server.url,
     trustedKeys: [k.pub],
+    environment: "production",
     pollIntervalMs: 25,
     now: () => clock,
   });
@@ -133,7 +134,7 @@ test("polls with ETag, verifies each snapshot, keeps the last good one, and says
 });
 
 test("from bytes, without a URL; pushed updates", async () => {
-  const provider = new EdgeFlagsServerProvider({ snapshot: build(k.key, { version: 1 }), trustedKeys: [k.pub] });
+  const provider = new EdgeFlagsServerProvider({ snapshot: build(k.key, { version: 1 }), trustedKeys: [k.pub], environment: "production" });
   const client = OpenFeature.getClient("bytes");
   const events = record(client);
   await OpenFeature.setProviderAndWait("bytes", provider);
@@ -151,7 +152,7 @@ test("without any good snapshot initialization fails, then recovers when one arr
   const server = await snapshotServer();
   t.after(() => server.close());
   server.set(tampered(build(k.key, { version: 1 })));
-  const provider = new EdgeFlagsServerProvider({ url: server.url, trustedKeys: [k.pub], pollIntervalMs: 25 });
+  const provider = new EdgeFlagsServerProvider({ url: server.url, trustedKeys: [k.pub], environment: "production", pollIntervalMs: 25 });
   const client = OpenFeature.getClient("recovering");
   const events = record(client);
   await assert.rejects(OpenFeature.setProviderAndWait("recovering", provider), /NO_SNAPSHOT|BAD_SIGNATURE/);

@@ -26,6 +26,7 @@ test("static context, parsed once per change; events as the snapshots change", a
   const provider = new EdgeFlagsWebProvider({
     url: server.url,
     trustedKeys: [k.pub],
+    environment: "production",
     pollIntervalMs: 25,
     now: () => "2026-12-05T18:00:00Z",
   });
@@ -62,20 +63,33 @@ test("static context, parsed once per change; events as the snapshots change", a
   assert.equal(client.providerStatus, ClientProviderStatus.ERROR);
   assert.equal(client.getBooleanDetails("ranked-matchmaking", true).flagMetadata.snapshotVersion, 2);
 
-  // Newer but already expired at the provider's clock: served, under the stale policy.
+  // Newer but already expired at the provider's clock: a fresh snapshot is
+  // being served, so the core refuses it and version 2 keeps serving.
   mark = events.length;
   server.set(build(k.key, { version: 3, at: "2026-12-01T00:00:00Z", expiresIn: "1d" }));
-  await nextEvent(events, "CHANGED", { after: mark });
-  await nextEvent(events, "STALE", { after: mark });
-  assert.equal(client.providerStatus, ClientProviderStatus.STALE);
-  const stale = client.getBooleanDetails("ranked-matchmaking", true);
+  assert.equal((await nextEvent(events, "ERROR", { after: mark })).details.metadata.code, "EXPIRED");
+  assert.equal(client.getBooleanDetails("ranked-matchmaking", true).flagMetadata.snapshotVersion, 2);
+
+  // Holding nothing, an expired snapshot is the best there is: STALE.
+  const cold = new EdgeFlagsWebProvider({
+    snapshot: build(k.key, { version: 3, at: "2026-12-01T00:00:00Z", expiresIn: "1d" }),
+    trustedKeys: [k.pub],
+    environment: "production",
+    floorStore: null,
+    now: () => "2026-12-05T18:00:00Z",
+  });
+  await OpenFeature.setProviderAndWait("web-stale", cold);
+  const staleClient = OpenFeature.getClient("web-stale");
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(staleClient.providerStatus, ClientProviderStatus.STALE);
+  const stale = staleClient.getBooleanDetails("ranked-matchmaking", true);
   assert.deepEqual([stale.value, stale.reason], [false, "STALE"]);
 
   await OpenFeature.clearProviders();
 });
 
 test("a static context that is not an object of attributes gives defaults, never throws", async () => {
-  const provider = new EdgeFlagsWebProvider({ snapshot: build(k.key, { version: 1 }), trustedKeys: [k.pub] });
+  const provider = new EdgeFlagsWebProvider({ snapshot: build(k.key, { version: 1 }), trustedKeys: [k.pub], environment: "production" });
   await OpenFeature.setContext("odd", { targetingKey: "u", big: 10n });
   await OpenFeature.setProviderAndWait("odd", provider);
   const d = OpenFeature.getClient("odd").getBooleanDetails("ranked-matchmaking", true);

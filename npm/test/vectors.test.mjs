@@ -37,8 +37,8 @@ test("every vector file has a snapshot", () => {
 
 for (const file of files) {
   test(`vectors: ${file}`, () => {
-    const { envelope, allowExpired, cases } = JSON.parse(readFileSync(join(dir, file), "utf8"));
-    const flags = EdgeFlags.fromSnapshot(envelope, { trustedKeys: [pem], allowExpired });
+    const { envelope, environment, cases } = JSON.parse(readFileSync(join(dir, file), "utf8"));
+    const flags = EdgeFlags.fromSnapshot(envelope, { trustedKeys: [pem], environment });
     const failures = [];
     for (const c of cases) {
       const attrs = c.context ?? {};

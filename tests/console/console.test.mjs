@@ -116,6 +116,21 @@ describe('the release console', () => {
     assert.deepEqual(errors, []);
   });
 
+  test('a runbook that is not https is shown as text, never as a link', async () => {
+    // Signed, but built with --force: the checklist's https check was skipped.
+    const release = path.join(dir, 'javascript-runbook.toml');
+    const text = fs.readFileSync(season0, 'utf8');
+    const hostile = text.replace(/runbook = "https:[^"]*"/, 'runbook = "javascript:alert(document.domain)"');
+    assert.notEqual(hostile, text);
+    fs.writeFileSync(release, hostile);
+    const snap = build({ release, env: 'staging', key, out: path.join(dir, 'javascript.json'), at: '2026-11-20T00:00:00Z', expiresIn: '60d', version: 2 });
+    await kvPut(persist, 'snapshot:staging', snap.path);
+    await open('env=staging&at=2026-12-02T18:00:00Z');
+    assert.equal(await page.locator('a[href^="javascript:"]').count(), 0);
+    assert.ok((await page.locator('.unlinked', { hasText: 'javascript:alert(document.domain)' }).count()) >= 1);
+    assert.ok((await page.locator('a[href^="https://"]').count()) >= 1, 'https runbooks stay links');
+  });
+
   test('a snapshot whose signature does not verify shows the rejection instead of flags', async () => {
     await kvPut(persist, 'snapshot:staging', tamper(path.join(dir, 'staging.json')));
     await open('env=staging&at=2026-12-02T18:00:00Z');

@@ -46,11 +46,12 @@ fn main() {
             expires_at: expires_at.map(Into::into),
             previous: None,
             forced: false,
+            never_expires: expires_at.is_none(),
             definitions: release.for_environment(env).unwrap(),
         };
         let fixture = json!({
             "envelope": sign(&payload, &[&key]).unwrap().envelope,
-            "allowExpired": expires_at.is_some(),
+            "environment": env,
             "cases": cases,
         });
         let name = path.file_name().unwrap();

@@ -29,15 +29,17 @@ pub struct EdgeFlags {
 
 #[wasm_bindgen]
 impl EdgeFlags {
-    /// Verifies a signed snapshot (DSSE envelope) with the core's `verify` and
-    /// loads it. Errors start with a stable code: the core's snapshot codes
+    /// Judges a signed snapshot (DSSE envelope) with the core's acceptance
+    /// policy (`accept`: against `options.current` and `options.floor` when
+    /// given) and loads it. Errors start with a stable code: the core's snapshot codes
     /// (`BAD_SIGNATURE`, `EXPIRED`, ...), `INVALID_KEY` for a trusted key that
     /// is not an Ed25519 SPKI PEM, `INVALID_ARGUMENT` for other bad options.
     #[wasm_bindgen(js_name = fromSnapshot)]
     pub fn from_snapshot(envelope: &JsValue, options: &JsValue) -> Result<EdgeFlags, JsError> {
-        let opts = options::verify_options(options)?;
+        let (policy, holding) = options::policy(options)?;
         let bytes = options::envelope_bytes(envelope)?;
-        let verified = edgeflag::verify(&bytes, &opts).map_err(|e| error(e.code(), &e))?;
+        let verified =
+            edgeflag::accept(&bytes, &policy, &holding).map_err(|e| error(e.code(), &e))?;
         let snapshot = &verified.snapshot;
         let flags: Vec<(String, FlagId)> = snapshot
             .flag_keys()
@@ -79,6 +81,12 @@ impl EdgeFlags {
     #[wasm_bindgen(js_name = isExpired)]
     pub fn is_expired(&self, now: f64) -> bool {
         timestamp(now).is_some_and(|t| self.verified.is_expired(t))
+    }
+
+    /// Whether the snapshot was built with `--expires-in never --force`.
+    #[wasm_bindgen(getter, js_name = neverExpires)]
+    pub fn never_expires(&self) -> bool {
+        self.verified.never_expires
     }
 
     /// The payload's digest, `sha256:` and hex.

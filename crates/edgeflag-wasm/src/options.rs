@@ -1,18 +1,21 @@
-//! `fromSnapshot`'s inputs: the envelope's bytes and the verify options.
+//! `fromSnapshot`'s inputs: the envelope's bytes, the core's acceptance
+//! policy and what the caller holds (its current snapshot, its floor).
 
-use edgeflag::{PublicKey, VerifyOptions};
+use edgeflag::{Holding, Mark, Policy, PublicKey, Served, Timestamp};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{error, time_micros, timestamp};
 
-const OPTIONS: [&str; 6] = [
+const OPTIONS: [&str; 8] = [
     "trustedKeys",
     "threshold",
+    "environment",
     "minVersion",
     "now",
-    "allowExpired",
     "maxSize",
+    "current",
+    "floor",
 ];
 
 /// The envelope as bytes: a string (its UTF-8), or any `ArrayBuffer` view
@@ -63,9 +66,10 @@ fn get(options: &JsValue, name: &str) -> Result<JsValue, JsError> {
         .map_err(|_| bad(format!("options.{name} cannot be read")))
 }
 
-/// What `fromSnapshot` verifies with. Unknown option names are errors, so a
-/// misspelt `minVersion` cannot silently turn replay protection off.
-pub(crate) fn verify_options(options: &JsValue) -> Result<VerifyOptions, JsError> {
+/// What `fromSnapshot` verifies with, and what the caller holds. Unknown
+/// option names are errors, so a misspelt `minVersion` cannot silently turn
+/// replay protection off.
+pub(crate) fn policy(options: &JsValue) -> Result<(Policy, Holding), JsError> {
     if !options.is_object() {
         return Err(bad(
             "options must be an object with at least `trustedKeys` (pem public keys)",
@@ -101,21 +105,76 @@ pub(crate) fn verify_options(options: &JsValue) -> Result<VerifyOptions, JsError
     let now = timestamp(time_micros(&now)).ok_or_else(|| {
         bad("options.now must be a Date, epoch milliseconds or an rfc 3339 string")
     })?;
-    let mut opts = VerifyOptions::new(trusted, now);
+    let mut policy = Policy::new(trusted, now);
     if let Some(t) = count(options, "threshold")? {
-        opts.threshold = t as usize;
+        policy.threshold = t as usize;
     }
     if let Some(v) = count(options, "minVersion")? {
-        opts.min_version = v as u64;
+        policy.min_version = v as u64;
     }
     if let Some(size) = count(options, "maxSize")? {
-        opts.max_size = size as usize;
+        policy.max_size = size as usize;
     }
-    let allow = get(options, "allowExpired")?;
-    if !allow.is_undefined() {
-        opts.allow_expired = allow
-            .as_bool()
-            .ok_or_else(|| bad("options.allowExpired must be a boolean"))?;
+    let env = get(options, "environment")?;
+    if !env.is_undefined() {
+        policy.environment = Some(
+            env.as_string()
+                .filter(|e| !e.is_empty())
+                .ok_or_else(|| bad("options.environment must be an environment name"))?,
+        );
     }
-    Ok(opts)
+    let current = get(options, "current")?;
+    let served = if current.is_undefined() || current.is_null() {
+        None
+    } else {
+        let expires = get(&current, "expiresAt")?;
+        let expires_at = if expires.is_undefined() || expires.is_null() {
+            None
+        } else {
+            Some(
+                expires
+                    .as_string()
+                    .as_deref()
+                    .and_then(Timestamp::parse)
+                    .ok_or_else(|| bad("options.current.expiresAt must be an rfc 3339 string"))?,
+            )
+        };
+        Some(Served {
+            mark: mark(&current, "current")?,
+            expires_at,
+        })
+    };
+    let floor = get(options, "floor")?;
+    let mark = if floor.is_undefined() || floor.is_null() {
+        None
+    } else {
+        Some(mark(&floor, "floor")?)
+    };
+    Ok((policy, Holding { served, mark }))
+}
+
+/// `{ version, digest }` (an `EdgeFlags` has both).
+fn mark(value: &JsValue, name: &str) -> Result<Mark, JsError> {
+    if !value.is_object() {
+        return Err(bad(format!(
+            "options.{name} must be an object with `version` and `digest` (an EdgeFlags has both)"
+        )));
+    }
+    let version = get(value, "version")?
+        .as_f64()
+        .filter(|n| *n >= 0.0 && n.fract() == 0.0 && *n <= 9_007_199_254_740_991.0)
+        .ok_or_else(|| {
+            bad(format!(
+                "options.{name}.version must be a non-negative integer"
+            ))
+        })?;
+    let digest = get(value, "digest")?.as_string().ok_or_else(|| {
+        bad(format!(
+            "options.{name}.digest must be a `sha256:` digest string"
+        ))
+    })?;
+    Ok(Mark {
+        version: version as u64,
+        digest,
+    })
 }

@@ -61,7 +61,6 @@ fn rejected(bytes: &[u8], options: &JsValue) -> (String, String) {
 
 #[wasm_bindgen_test]
 fn each_hostile_snapshot_throws_its_own_code() {
-    let now = json!({ "now": "2026-12-02T18:00:00Z" });
     let good = common::signed(&season0(5, Some("2026-12-09T00:00:00Z")), 1);
     let raw = B64
         .decode(
@@ -105,10 +104,17 @@ fn each_hostile_snapshot_throws_its_own_code() {
         ("wrong payload type", edit(&good, |v| v["payloadType"] = json!("application/json")),
             json!({}), "WRONG_PAYLOAD_TYPE",
             "payload type is `application/json`, not `application/vnd.edgeflag.snapshot+json`".into()),
-        ("expired", common::signed(&season0(5, Some("2026-12-02T12:00:00Z")), 1), now.clone(), "EXPIRED",
-            "snapshot expired at 2026-12-02T12:00:00Z (now 2026-12-02T18:00:00Z)".into()),
+        ("expired, a fresh one served", common::signed(&season0(5, Some("2026-12-02T12:00:00Z")), 1),
+            json!({ "now": "2026-12-02T18:00:00Z",
+                    "current": { "version": 4, "digest": "sha256:00", "expiresAt": "2026-12-09T00:00:00Z" } }),
+            "EXPIRED",
+            "snapshot expired at 2026-12-02T12:00:00Z (now 2026-12-02T18:00:00Z), and a fresh snapshot is being served".into()),
         ("older version replayed", common::signed(&season0(3, None), 1), json!({ "minVersion": 4 }),
-            "VERSION_TOO_OLD", "snapshot version 3 is below the minimum 4".into()),
+            "VERSION_TOO_OLD", "snapshot version 3 is below the minimum 4 (the configured minimum)".into()),
+        ("below the floor", common::signed(&season0(3, None), 1), json!({ "floor": { "version": 4, "digest": "sha256:00" } }),
+            "VERSION_TOO_OLD", "snapshot version 3 is below the minimum 4 (the high-water mark of this environment)".into()),
+        ("another environment", common::signed(&season0(3, None), 1), json!({ "environment": "staging" }),
+            "WRONG_ENVIRONMENT", "snapshot is for environment `production`, but this consumer serves `staging`".into()),
         ("unknown schema", resigned(text.replacen("\"schema\":1", "\"schema\":2", 1).as_bytes(), 1),
             json!({}), "UNSUPPORTED_SCHEMA",
             "unsupported snapshot schema 2: this version reads schema 1".into()),
@@ -182,7 +188,10 @@ fn bad_options_and_inputs_throw_their_codes() {
         (json!({ "threshold": -1 }), "INVALID_ARGUMENT"),
         (json!({ "threshold": 1.5 }), "INVALID_ARGUMENT"),
         (json!({ "now": "yesterday" }), "INVALID_ARGUMENT"),
-        (json!({ "allowExpired": "yes" }), "INVALID_ARGUMENT"),
+        (json!({ "allowExpired": true }), "INVALID_ARGUMENT"),
+        (json!({ "environment": 5 }), "INVALID_ARGUMENT"),
+        (json!({ "current": { "version": 1 } }), "INVALID_ARGUMENT"),
+        (json!({ "floor": "5" }), "INVALID_ARGUMENT"),
     ];
     for (extra, code) in cases {
         let (got, m) = rejected(good.as_bytes(), &options(extra.clone()));
@@ -208,16 +217,15 @@ fn bad_options_and_inputs_throw_their_codes() {
 }
 
 #[wasm_bindgen_test]
-fn expired_snapshots_load_only_when_allowed_and_serve_stale() {
+fn expired_snapshots_load_only_when_nothing_fresh_is_served_and_serve_stale() {
     let envelope = common::signed(&season0(2, Some("2026-12-02T12:00:00Z")), 1);
     let at = json!({ "now": "2026-12-03T00:00:00Z" });
-    assert_eq!(
-        rejected(envelope.as_bytes(), &options(at.clone())).0,
-        "EXPIRED"
-    );
-    let mut opts = at.clone();
-    opts["allowExpired"] = json!(true);
-    let mut flags = common::load(&envelope, &options(opts));
+    let mut fresh = at.clone();
+    fresh["current"] =
+        json!({ "version": 1, "digest": "sha256:00", "expiresAt": "2026-12-09T00:00:00Z" });
+    assert_eq!(rejected(envelope.as_bytes(), &options(fresh)).0, "EXPIRED");
+    // Holding nothing, it is the best there is.
+    let mut flags = common::load(&envelope, &options(at));
     let now = time_micros(&JsValue::from_str("2026-12-03T00:00:00Z"));
     assert!(flags.is_expired(now));
     let ctx = flags

@@ -114,8 +114,9 @@ fn run_vector_file(name: &str) {
         .unwrap_or("production");
     let expires_at = file.get("expires_at").and_then(Value::as_str);
     let payload = common::payload(release.for_environment(env).unwrap(), 1, expires_at);
-    // A file with an expiry tests the stale policy: its snapshot must load expired.
-    let options = common::options(json!({ "allowExpired": expires_at.is_some() }));
+    // A file with an expiry tests the stale policy: its snapshot loads expired,
+    // as it does for a consumer holding nothing fresher.
+    let options = common::options(json!({ "environment": env }));
     let mut flags = common::load(&common::signed(&payload, 1), &options);
     let keys = flags.flag_keys();
     let cases = file["cases"].as_array().unwrap();

@@ -38,8 +38,10 @@ export function build(key, { release = SEASON0, version = 1, at, expiresIn, env 
   }
   const out = join(dir, `snapshot-${count++}.json`);
   const args = ["build", path, "--env", env, "--key", key, "--version", String(version), "--out", out];
-  if (at) args.push("--at", at);
-  if (expiresIn) args.push("--expires-in", expiresIn);
+  // A fixed issue time by default: tests on fixed clocks must never see a
+  // snapshot issued after their "now" (ISSUED_IN_FUTURE), whatever the date.
+  args.push("--at", at ?? "2026-12-01T00:00:00Z");
+  args.push("--expires-in", expiresIn ?? (at ? "30d" : "3650d"));
   execFileSync(CLI, args);
   return new Uint8Array(readFileSync(out));
 }

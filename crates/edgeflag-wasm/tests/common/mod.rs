@@ -70,6 +70,7 @@ pub fn payload(definitions: Definitions, version: u64, expires_at: Option<&str>)
         expires_at: expires_at.map(Into::into),
         previous: None,
         forced: false,
+        never_expires: expires_at.is_none(),
         definitions,
     }
 }
