@@ -2,9 +2,9 @@
 // and caches; every flag decision is the core's. An evaluation is one call
 // into wasm that returns a small number: the result's position in a per-flag
 // table of the distinct results seen so far, whose objects are built here once.
-import { EdgeFlags as Core, FlagContext, timeMicros } from "./edgeflag_wasm.js";
+import { EdgeFlags as Core, FlagContext, mayChange, timeMicros } from "./edgeflag_wasm.js";
 
-export { FlagContext };
+export { FlagContext, mayChange };
 
 // Shared with crates/edgeflag-wasm/src/resolve.rs.
 const UNCACHED = 0xffffffff;

@@ -109,6 +109,12 @@ export interface SnapshotOptions {
   maxSize?: number;
 }
 
+/**
+ * Whether a snapshot refused with this code may be accepted later as it is
+ * (the verdict depends on the clock: `EXPIRED`, `ISSUED_IN_FUTURE`). The core's rule.
+ */
+export function mayChange(code: string): boolean;
+
 /** A snapshot's place in its environment's history. */
 export interface Mark {
   version: number;

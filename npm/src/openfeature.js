@@ -6,7 +6,7 @@
 // use, keep the last good one on any failure, and emit the provider events.
 // They emit and return the SDKs' string values, so neither SDK is needed at
 // run time: the package peer-depends on both, optionally.
-import { EdgeFlags, EdgeFlagsError } from "edgeflag";
+import { EdgeFlags, EdgeFlagsError, mayChange } from "edgeflag";
 
 const READY = "PROVIDER_READY";
 const ERROR = "PROVIDER_ERROR";
@@ -152,8 +152,10 @@ class Provider {
   #etag;
   #state = "NOT_READY";
   #failed = false;
-  // Whether the last snapshot fetched was rejected (a 304 repeats its verdict).
+  // Whether the last snapshot fetched was rejected (a 304 repeats its verdict,
+  // unless that verdict depended on the clock: then `#retry` holds its bytes).
   #rejected = false;
+  #retry;
   #initializing = false;
   #queued = [];
   #pollTimer;
@@ -334,9 +336,12 @@ class Provider {
           headers,
           signal: AbortSignal.timeout(this.#options.requestTimeoutMs),
         });
-        // 304: what was fetched last time, good or bad, still stands.
+        // 304: what was fetched last time, good or bad, still stands; a
+        // refusal that depended on the clock is judged again (a snapshot
+        // issued seconds "in the future" by a skewed clock becomes valid).
         if (res.status === 304) {
-          this.#failed = this.#rejected;
+          if (this.#retry) this.#offerFetched(this.#retry);
+          else this.#failed = this.#rejected;
           return;
         }
         if (!res.ok) {
@@ -344,13 +349,7 @@ class Provider {
         }
         const bytes = new Uint8Array(await res.arrayBuffer());
         this.#etag = res.headers.get("ETag") ?? undefined;
-        try {
-          this.update(bytes);
-          this.#rejected = false;
-        } catch {
-          // Reported as an event by update; the last good snapshot serves on.
-          this.#rejected = true;
-        }
+        this.#offerFetched(bytes);
       } catch (e) {
         this.#fail(e instanceof EdgeFlagsError ? e : new EdgeFlagsError("FETCH_FAILED", `GET ${this.#options.url}: ${e.message}`, { cause: e }));
       } finally {
@@ -359,6 +358,18 @@ class Provider {
       }
     })();
     return this.#polling;
+  }
+
+  #offerFetched(bytes) {
+    try {
+      this.update(bytes);
+      this.#rejected = false;
+      this.#retry = undefined;
+    } catch (e) {
+      // Reported as an event by update; the last good snapshot serves on.
+      this.#rejected = true;
+      this.#retry = e instanceof EdgeFlagsError && mayChange(e.code) ? bytes : undefined;
+    }
   }
 
   #schedulePoll() {

@@ -7,7 +7,7 @@ import test from "node:test";
 
 import { EdgeFlagsServerProvider, memoryFloor } from "edgeflag/openfeature";
 
-import { build, keys } from "../support/fixtures.mjs";
+import { build, keys, snapshotServer } from "../support/fixtures.mjs";
 
 const k = keys();
 const at = "2026-12-01T00:00:00Z";
@@ -87,4 +87,25 @@ test("the environment is required", () => {
     () => new EdgeFlagsServerProvider({ snapshot: v5, trustedKeys: [k.pub] }),
     { name: "TypeError", message: "edgeflag: options.environment (the environment this provider serves) is required" },
   );
+});
+
+test("a refusal that depends on the clock is judged again, even when the server answers 304", async (t) => {
+  const server = await snapshotServer();
+  t.after(() => server.close());
+  server.set(snap(5));
+  let clock = "2026-12-02T00:00:00Z";
+  const p = new EdgeFlagsServerProvider({ url: server.url, trustedKeys: [k.pub], environment: "production", pollIntervalMs: 0, now: () => clock });
+  await p.initialize();
+  // Signed by a clock an hour ahead of the provider's: refused for now.
+  server.set(snap(6, { at: "2026-12-02T01:30:00Z" }));
+  const codes = [];
+  p.events.addHandler("PROVIDER_ERROR", (d) => codes.push(d.metadata.code));
+  await p.refresh();
+  assert.deepEqual([p.flags.version, codes], [5, ["ISSUED_IN_FUTURE"]]);
+  // The same bytes (a 304), once the provider's clock has caught up.
+  clock = "2026-12-02T02:00:00Z";
+  await p.refresh();
+  assert.equal(server.log.at(-1).status, 304);
+  assert.equal(p.flags.version, 6);
+  await p.onClose();
 });

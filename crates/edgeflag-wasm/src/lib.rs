@@ -18,6 +18,14 @@ pub use resolve::{ANY, BOOLEAN, NUMBER, OBJECT, STRING, UNCACHED};
 use convert::{error, timestamp};
 use outcome::Outcomes;
 
+/// Whether a snapshot refused with `code` may be accepted later unchanged:
+/// the core's rule (a verdict that depends on the clock, such as
+/// `ISSUED_IN_FUTURE`), so a consumer knows when to offer the same bytes again.
+#[wasm_bindgen(js_name = mayChange)]
+pub fn may_change(code: &str) -> bool {
+    edgeflag::SnapshotError::may_change(code)
+}
+
 /// A verified snapshot, ready to evaluate.
 #[wasm_bindgen]
 pub struct EdgeFlags {
