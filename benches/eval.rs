@@ -27,7 +27,7 @@ fn season0() -> ReleaseFile {
 
 /// A flag with 3 rules (none matching) and a staged rollout: the full path.
 fn three_rules_and_rollout() -> Snapshot {
-    let release: ReleaseFile = serde_json::from_value(json!({
+    let release: ReleaseFile = edgeflag::ReleaseFile::from_json(&json!({
         "schema": 1, "release": { "name": "bench" },
         "flags": { "f": {
             "type": "boolean",
@@ -41,7 +41,7 @@ fn three_rules_and_rollout() -> Snapshot {
                 { "at": "2026-12-02T00:00:00Z", "percent": 50 }
             ] }
         } }
-    }))
+    }).to_string())
     .unwrap();
     release.compile("production").unwrap()
 }
@@ -63,8 +63,10 @@ fn thousand_flags() -> ReleaseFile {
             }),
         );
     }
-    serde_json::from_value(json!({ "schema": 1, "release": { "name": "big" }, "flags": flags }))
-        .unwrap()
+    edgeflag::ReleaseFile::from_json(
+        &json!({ "schema": 1, "release": { "name": "big" }, "flags": flags }).to_string(),
+    )
+    .unwrap()
 }
 
 fn benches(c: &mut Criterion) {

@@ -41,8 +41,10 @@ fn ten_thousand() -> ReleaseFile {
             flags.insert(format!("{k}-{round}"), v.clone());
         }
     }
-    serde_json::from_value(json!({ "schema": 1, "release": { "name": "big" }, "flags": flags }))
-        .unwrap()
+    edgeflag::ReleaseFile::from_json(
+        &json!({ "schema": 1, "release": { "name": "big" }, "flags": flags }).to_string(),
+    )
+    .unwrap()
 }
 
 /// The worst envelope an attacker with KV write access can hand the edge:
@@ -71,7 +73,10 @@ fn benches(c: &mut Criterion) {
     let key = SigningKey::from_secret_bytes([7; 32]);
     let now = Timestamp::parse("2026-12-02T00:00:00Z").unwrap();
     let opts = Policy::new(vec![key.public()], now);
-    let small = envelope(&serde_json::from_value(workload::release()).unwrap(), &key);
+    let small = envelope(
+        &edgeflag::ReleaseFile::from_json(&workload::release().to_string()).unwrap(),
+        &key,
+    );
     let big = envelope(&ten_thousand(), &key);
     assert_eq!(
         verify(&small, &opts).unwrap().snapshot.flag_keys().len(),

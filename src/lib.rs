@@ -1,53 +1,42 @@
 #![doc = include_str!("../README.md")]
 
-mod accept;
-mod base64;
-mod bucket;
-mod checklist;
+// The layers, bottom up; each uses only those above it in this list (see
+// ARCHITECTURE.md). `tests/layers.rs` keeps it so.
 mod compile;
-mod condition;
-mod context;
-mod decode;
-mod decode_model;
-mod error;
 mod eval;
-mod json;
-mod keys;
-#[cfg(feature = "toml")]
-mod lines;
+mod format;
 mod model;
-mod release;
+mod reports;
 mod signed;
-mod simulate;
-mod snapshot;
-mod status;
-mod time;
-mod wire;
 
-pub use accept::{
-    DEFAULT_MAX_DEPTH, DEFAULT_MAX_SIZE, DEFAULT_MAX_VALUES, DEFAULT_SKEW_MS, EDGE_MAX_SIZE,
-    Holding, Mark, MarkMerge, Policy, Purpose, Served, Verified, accept, verify, version_order,
-};
-pub use base64::Base64Error;
-pub use bucket::{BUCKETS, INCLUSION_SEED, VARIANT_SEED, bucket, frame, to_bucket};
-pub use checklist::{
+pub use compile::snapshot::{FlagId, Snapshot};
+pub use eval::bucket::{BUCKETS, INCLUSION_SEED, VARIANT_SEED, bucket, frame, to_bucket};
+pub use eval::error::{ErrorCode, EvalError};
+pub use eval::wire::Field;
+pub use eval::{Reason, Resolution, Typed};
+pub use format::base64::Base64Error;
+pub use format::decode::DecodeError;
+pub use format::json::{DEFAULT_MAX_DEPTH, JsonError};
+pub use format::path::{Loc, Seg};
+pub use format::time::{Timestamp, parse_duration};
+pub use model::context::{Attr, Context, ContextError, Text};
+pub use model::error::ReleaseError;
+pub use model::*;
+pub use reports::checklist::{
     Check, CheckItem, CheckStatus, CheckSummary, ChecklistReport, FlagReport, Thresholds, check,
 };
-pub use context::{Attr, Context, ContextError, Text};
-pub use error::{ErrorCode, EvalError, Loc, ReleaseError, Seg};
-pub use eval::{Reason, Resolution, Typed};
-pub use json::JsonError;
-pub use keys::{KeyError, PublicKey, SigningKey};
-pub use model::*;
-pub use signed::{
-    ENVELOPE_VALUES, EXTRA_SIGNATURES, Envelope, EnvelopeSignature, PAYLOAD_TYPE, Payload,
-    SNAPSHOT_SCHEMA, Signed, SnapshotError, cosign, digest, pae, sign,
-};
-pub use simulate::{
+pub use reports::simulate::{
     Change, Distribution, FlagDiff, Outcome, definition_changes, diff, segment_changes,
     synthetic_user,
 };
-pub use snapshot::{Definitions, FlagId, Snapshot};
-pub use status::{FlagStatus, RollbackStatus, RolloutStatus, StageStatus};
-pub use time::{Timestamp, parse_duration};
-pub use wire::Field;
+pub use reports::status::{FlagStatus, RollbackStatus, RolloutStatus, StageStatus};
+pub use signed::accept::{
+    DEFAULT_MAX_SIZE, DEFAULT_MAX_VALUES, DEFAULT_SKEW_MS, EDGE_MAX_SIZE, Holding, Mark, MarkMerge,
+    Policy, Purpose, Served, Verified, accept, verify, version_order,
+};
+pub use signed::envelope::{Envelope, EnvelopeSignature, Payload};
+pub use signed::keys::{KeyError, PublicKey, SigningKey};
+pub use signed::{
+    ENVELOPE_VALUES, EXTRA_SIGNATURES, PAYLOAD_TYPE, SNAPSHOT_SCHEMA, Signed, SnapshotError,
+    cosign, digest, pae, sign,
+};

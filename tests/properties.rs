@@ -27,7 +27,7 @@ fn staged(salt: &str, percents: &[f64]) -> Snapshot {
         .enumerate()
         .map(|(i, p)| json!({ "at": iso(i as i64), "percent": p }))
         .collect();
-    let release: ReleaseFile = serde_json::from_value(json!({
+    let release: ReleaseFile = edgeflag::ReleaseFile::from_json(&json!({
         "schema": 1,
         "release": { "name": "props" },
         "flags": { "f": {
@@ -36,7 +36,7 @@ fn staged(salt: &str, percents: &[f64]) -> Snapshot {
             "default": "off",
             "rollout": { "salt": salt, "weights": { "a": 20, "b": 30, "c": 50 }, "stages": stages }
         } }
-    }))
+    }).to_string())
     .unwrap();
     release.compile("production").unwrap()
 }

@@ -83,7 +83,7 @@ pub fn release() -> Value {
 }
 
 pub fn snapshot() -> Snapshot {
-    let release: ReleaseFile = match serde_json::from_value(release()) {
+    let release: ReleaseFile = match edgeflag::ReleaseFile::from_json(&release().to_string()) {
         Ok(r) => r,
         Err(e) => unreachable!("workload release: {e}"),
     };

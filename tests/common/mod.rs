@@ -53,7 +53,7 @@ pub fn release_of(file: &Path, v: &Value) -> ReleaseFile {
         let src = std::fs::read_to_string(root().join(rel)).unwrap();
         return ReleaseFile::from_toml(&src).unwrap();
     }
-    let release: ReleaseFile = serde_json::from_value(v["release"].clone())
+    let release: ReleaseFile = edgeflag::ReleaseFile::from_json(&v["release"].clone().to_string())
         .unwrap_or_else(|e| panic!("{}: release: {e}", file.display()));
     release
         .validate()

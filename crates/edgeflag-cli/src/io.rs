@@ -117,7 +117,7 @@ pub fn rejected(path: &Path, e: &edgeflag::SnapshotError) -> CliError {
 /// order: verification stops at the threshold, so `signed_by` may list fewer.
 /// `bytes` must have passed `policy` (which `verified` is the result of).
 pub fn all_signers(bytes: &[u8], policy: &Policy, verified: &Verified) -> Vec<String> {
-    let Ok(envelope) = serde_json::from_slice::<Envelope>(bytes) else {
+    let Ok(envelope) = Envelope::parse(bytes, edgeflag::DEFAULT_MAX_DEPTH) else {
         return verified.signed_by.clone();
     };
     let mut signers: Vec<String> = Vec::new();

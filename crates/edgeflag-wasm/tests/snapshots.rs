@@ -309,12 +309,12 @@ fn dates_are_times() {
     );
     assert!(time_micros(&JsValue::from_str("soon")).is_nan());
     assert!(time_micros(&JsValue::TRUE).is_nan());
-    let release: edgeflag::ReleaseFile = serde_json::from_value(json!({
+    let release: edgeflag::ReleaseFile = edgeflag::ReleaseFile::from_json(&json!({
         "schema": 1, "release": { "name": "t" },
         "flags": { "f": { "type": "boolean", "rules": [
             { "match": [{ "attr": "signedUp", "op": "before", "values": ["2026-12-02T00:00:00Z"] }], "serve": "on" }
         ] } }
-    }))
+    }).to_string())
     .unwrap();
     let envelope = common::signed(
         &common::payload(release.for_environment("production").unwrap(), 1, None),

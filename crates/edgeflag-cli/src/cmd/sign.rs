@@ -12,7 +12,7 @@ pub fn run(snapshot: &Path, key: &Path, out: Option<&Path>, json: bool) -> Resul
     let bytes = io::read_bytes(snapshot)?;
     let key = io::read_signing_key(key)?;
     let signed = edgeflag::cosign(&bytes, &[&key]).map_err(|e| io::rejected(snapshot, &e))?;
-    let envelope: Envelope = serde_json::from_str(&signed.envelope)
+    let envelope = Envelope::parse(signed.envelope.as_bytes(), edgeflag::DEFAULT_MAX_DEPTH)
         .map_err(|e| CliError::input(format!("cannot read the signed envelope back: {e}")))?;
     let out = out.unwrap_or(snapshot);
     io::replace(out, &signed.envelope)?;

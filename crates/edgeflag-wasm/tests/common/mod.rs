@@ -54,8 +54,9 @@ pub fn release_of(name: &str, file: &Value) -> ReleaseFile {
     if let Some(path) = file.get("release_file").and_then(Value::as_str) {
         return release_file(path);
     }
-    let release: ReleaseFile = serde_json::from_value(file["release"].clone())
-        .unwrap_or_else(|e| panic!("{name}: release: {e}"));
+    let release: ReleaseFile =
+        edgeflag::ReleaseFile::from_json(&file["release"].clone().to_string())
+            .unwrap_or_else(|e| panic!("{name}: release: {e}"));
     release
         .validate()
         .unwrap_or_else(|e| panic!("{name}: release: {e}"));

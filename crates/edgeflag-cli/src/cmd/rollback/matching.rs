@@ -1,11 +1,7 @@
 //! `--match 'ATTR OP VALUE'`: one condition of a partial rollback.
 
-use edgeflag::Timestamp;
+use edgeflag::{Op, Timestamp};
 use toml_edit::{InlineTable, Value};
-
-/// The core's operators, as release files spell them.
-const OPS: &str = "in not_in eq neq starts_with ends_with contains lt lte gt gte \
-                   semver_eq semver_lt semver_lte semver_gt semver_gte before after exists";
 
 /// One `--match`, ready for the file and for the description.
 pub(super) struct Cond {
@@ -24,20 +20,22 @@ pub(super) fn parse_match(raw: &str) -> std::result::Result<Cond, String> {
     if attr.is_empty() || op.is_empty() {
         return Err(usage.to_owned());
     }
-    if !OPS.split_whitespace().any(|o| o == op) {
+    // The core's operators and their names: no list of our own to drift.
+    let Some(parsed) = Op::from_name(op) else {
+        let names: Vec<&str> = Op::NAMES.iter().map(|(n, _)| *n).collect();
         return Err(format!(
             "unknown operator `{op}`; use one of {}",
-            OPS.split_whitespace().collect::<Vec<_>>().join(", ")
+            names.join(", ")
         ));
-    }
+    };
     let mut values = toml_edit::Array::new();
-    match op {
-        "exists" if !value.is_empty() => {
+    match parsed {
+        Op::Exists if !value.is_empty() => {
             return Err(format!("operator `exists` takes no value, not `{value}`"));
         }
-        "exists" => {}
+        Op::Exists => {}
         _ if value.is_empty() => return Err(format!("operator `{op}` needs a value")),
-        "in" | "not_in" | "starts_with" | "ends_with" | "contains" => {
+        Op::In | Op::NotIn | Op::StartsWith | Op::EndsWith | Op::Contains => {
             for item in value.split(',').map(str::trim) {
                 if item.is_empty() {
                     return Err(format!("empty item in the list `{value}`"));
@@ -45,7 +43,7 @@ pub(super) fn parse_match(raw: &str) -> std::result::Result<Cond, String> {
                 values.push(item);
             }
         }
-        "lt" | "lte" | "gt" | "gte" => {
+        Op::Lt | Op::Lte | Op::Gt | Op::Gte => {
             if let Ok(n) = value.parse::<i64>() {
                 values.push(n);
             } else {
@@ -55,7 +53,7 @@ pub(super) fn parse_match(raw: &str) -> std::result::Result<Cond, String> {
                 }
             }
         }
-        "before" | "after" if Timestamp::parse(value).is_none() => {
+        Op::Before | Op::After if Timestamp::parse(value).is_none() => {
             return Err(format!(
                 "operator `{op}` needs an rfc 3339 time such as 2026-12-01T16:00:00Z, not `{value}`"
             ));

@@ -10,12 +10,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::decode;
-use crate::json;
-use crate::keys::PublicKey;
-use crate::signed::{self, Payload, SNAPSHOT_SCHEMA, SnapshotError, Trust};
-use crate::snapshot::Snapshot;
-use crate::time::Timestamp;
+use crate::compile::snapshot::Snapshot;
+use crate::format::decode::{Decode, Path};
+use crate::format::json;
+use crate::format::time::Timestamp;
+use crate::signed::envelope::Payload;
+use crate::signed::keys::PublicKey;
+use crate::signed::{self, SNAPSHOT_SCHEMA, SnapshotError, Trust};
 
 /// Default size limit of an envelope for tools (the CLI reads large files).
 pub const DEFAULT_MAX_SIZE: usize = 10 * 1024 * 1024;
@@ -24,8 +25,6 @@ pub const DEFAULT_MAX_SIZE: usize = 10 * 1024 * 1024;
 /// small enough that refusing the worst envelope this size costs less than
 /// verifying that snapshot (BENCHMARKS.md, "hostile envelopes").
 pub const EDGE_MAX_SIZE: usize = 128 * 1024;
-/// Default nesting limit of the envelope and the payload JSON.
-pub const DEFAULT_MAX_DEPTH: usize = 64;
 /// Default limit on the values in a payload (a 10,000-flag snapshot holds
 /// about 600,000): the payload is signed, but the tree it parses into takes
 /// tens of bytes per value, so even a signer cannot make it unbounded.
@@ -79,7 +78,7 @@ impl Policy {
             now,
             purpose: Purpose::Serve,
             max_size: DEFAULT_MAX_SIZE,
-            max_depth: DEFAULT_MAX_DEPTH,
+            max_depth: json::DEFAULT_MAX_DEPTH,
             max_values: DEFAULT_MAX_VALUES,
             skew_ms: DEFAULT_SKEW_MS,
         }
@@ -204,16 +203,17 @@ pub fn accept(bytes: &[u8], policy: &Policy, holding: &Holding) -> Result<Verifi
     let (signed_by, raw) = signed::verified_payload(bytes, &trust)?;
     let doc = json::parse_bounded(&raw, policy.max_depth, policy.max_values)
         .map_err(|e| signed::shape(e, "payload"))?;
-    let schema = signed::schema(&doc).ok_or_else(|| SnapshotError::Malformed {
-        why: "payload has no integer `schema`".into(),
-    })?;
+    let schema =
+        crate::format::decode::schema_of(&doc).ok_or_else(|| SnapshotError::Malformed {
+            why: "payload has no integer `schema`".into(),
+        })?;
     if schema != u64::from(SNAPSHOT_SCHEMA) {
         return Err(SnapshotError::UnsupportedSchema {
             found: u32::try_from(schema).unwrap_or(u32::MAX),
             supported: SNAPSHOT_SCHEMA,
         });
     }
-    let p = decode::payload(doc).map_err(|e| SnapshotError::Malformed {
+    let p = Payload::decode(doc, Path::Root).map_err(|e| SnapshotError::Malformed {
         why: format!("payload: {e}"),
     })?;
     let time = |field: &str, v: &str| {

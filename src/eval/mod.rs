@@ -5,13 +5,17 @@
 
 use serde_json::Value;
 
-use crate::bucket::{INCLUSION_SEED, VARIANT_SEED, bucket, decimal};
+pub mod bucket;
+pub mod error;
+pub mod wire;
+
+use crate::compile::snapshot::{FlagId, Snapshot};
 use crate::compile::{Pick, Plan, Step};
-use crate::context::{Attr, Context};
-use crate::error::{ErrorCode, EvalError};
+use crate::eval::bucket::{INCLUSION_SEED, VARIANT_SEED, bucket, decimal};
+use crate::eval::error::{ErrorCode, EvalError};
+use crate::format::time::Timestamp;
+use crate::model::context::{Attr, Context};
 use crate::model::{FlagDef, FlagType};
-use crate::snapshot::{FlagId, Snapshot};
-use crate::time::Timestamp;
 
 /// Why a flag resolved to its value (the OpenFeature reasons, plus ours).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]

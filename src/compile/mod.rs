@@ -3,19 +3,27 @@
 
 use std::collections::HashMap;
 
+pub mod condition;
+#[cfg(feature = "toml")]
+pub mod lines;
+pub mod release;
+pub mod snapshot;
+
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use crate::bucket::BUCKETS;
-use crate::condition::{self, Cond};
-use crate::error::{Loc, ReleaseError};
+use crate::compile::condition::Cond;
+use crate::compile::snapshot::FastMap;
+use crate::format::path::Loc;
+use crate::format::time::Timestamp;
+use crate::model::BUCKETS;
+use crate::model::Definitions;
+use crate::model::error::ReleaseError;
 use crate::model::{Condition, FlagDef, FlagType, Rollout, Segment};
-use crate::snapshot::{Definitions, FastMap};
-use crate::time::Timestamp;
 
 /// A location built only when an error needs it: paths allocate, and a
 /// large snapshot must not pay for locations it never reports.
-pub(crate) type At<'a> = &'a dyn Fn() -> Loc;
+pub(crate) type Locate<'a> = &'a dyn Fn() -> Loc;
 
 pub(crate) struct Flag {
     pub(crate) variants: Vec<(Box<str>, Value)>,
@@ -90,7 +98,7 @@ pub(crate) fn segments(segs: &IndexMap<String, Segment>) -> Result<Vec<Vec<Cond>
         .collect()
 }
 
-fn conditions(conds: &[Condition], at: At) -> Result<Vec<Cond>, ReleaseError> {
+fn conditions(conds: &[Condition], at: Locate) -> Result<Vec<Cond>, ReleaseError> {
     conds
         .iter()
         .enumerate()
@@ -143,7 +151,7 @@ impl Variants<'_> {
     }
 }
 
-fn variant_values(def: &FlagDef, at: At) -> Result<Vec<(Box<str>, Value)>, ReleaseError> {
+fn variant_values(def: &FlagDef, at: Locate) -> Result<Vec<(Box<str>, Value)>, ReleaseError> {
     let Some(declared) = &def.variants else {
         if def.kind == FlagType::Boolean {
             return Ok(vec![
@@ -188,7 +196,7 @@ pub(crate) fn flag(
     defs: &Definitions,
     origins: &Origins,
 ) -> Result<Flag, ReleaseError> {
-    let at: At = &|| Loc::root().key("flags").key(key);
+    let at: Locate = &|| Loc::root().key("flags").key(key);
     let variants = variant_values(def, at)?;
     let names = Variants {
         names: variants.iter().map(|(n, _)| &**n).collect(),
@@ -239,7 +247,7 @@ pub(crate) fn flag(
             }
         }
     }
-    let seg = |name: &Option<String>, at: At| -> Result<Option<usize>, ReleaseError> {
+    let seg = |name: &Option<String>, at: Locate| -> Result<Option<usize>, ReleaseError> {
         name.as_ref()
             .map(|s| {
                 defs.segments
@@ -254,7 +262,7 @@ pub(crate) fn flag(
     let mut rules = Vec::with_capacity(def.rules.len());
     let rat = || Origins::at(&at(), origins.rules).key("rules");
     for (i, r) in def.rules.iter().enumerate() {
-        let at: At = &|| rat().index(i);
+        let at: Locate = &|| rat().index(i);
         rules.push(Step {
             name: step_name(&r.name, "rule", i, &rules, at)?,
             segment: seg(&r.segment, &|| at().key("segment"))?,
@@ -266,7 +274,7 @@ pub(crate) fn flag(
     let mut rollbacks = Vec::with_capacity(def.rollbacks.len());
     let bat = || at().key("rollbacks");
     for (i, r) in def.rollbacks.iter().enumerate() {
-        let at: At = &|| bat().index(i);
+        let at: Locate = &|| bat().index(i);
         rollbacks.push(Step {
             name: step_name(&r.name, "rollback", i, &rollbacks, at)?,
             segment: seg(&r.segment, &|| at().key("segment"))?,
@@ -314,7 +322,7 @@ fn step_name(
     kind: &str,
     i: usize,
     before: &[Step],
-    at: At,
+    at: Locate,
 ) -> Result<Box<str>, ReleaseError> {
     let given = name.is_some();
     let name: Box<str> = match name {
@@ -335,7 +343,7 @@ fn step_name(
 fn step_conditions(
     has_segment: bool,
     conds: &[Condition],
-    at: At,
+    at: Locate,
 ) -> Result<Vec<Cond>, ReleaseError> {
     if !has_segment && conds.is_empty() {
         return Err(ReleaseError::Missing {
@@ -352,7 +360,7 @@ fn plan(
     implicit_on: bool,
     r: &Rollout,
     names: &Variants,
-    at: At,
+    at: Locate,
 ) -> Result<Plan, ReleaseError> {
     let pick = match (&r.variant, &r.weights) {
         (Some(_), Some(_)) => {

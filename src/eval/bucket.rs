@@ -4,8 +4,7 @@
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-/// Buckets per rollout: percentages have a resolution of 0.001%.
-pub const BUCKETS: u32 = 100_000;
+pub use crate::model::BUCKETS;
 
 /// Seed of the hash that decides whether a user is inside the rollout.
 pub const INCLUSION_SEED: u64 = 0;

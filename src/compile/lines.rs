@@ -4,7 +4,8 @@
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::error::{ReleaseError, Seg};
+use crate::format::path::Seg;
+use crate::model::error::ReleaseError;
 
 /// The 1-based line of a byte offset.
 pub(crate) fn line_of(src: &str, offset: usize) -> usize {

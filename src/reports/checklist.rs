@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
+use crate::format::time::{Timestamp, parse_duration};
 use crate::model::{Checklist, FlagDef, ReleaseFile, Rollout, Stage};
-use crate::time::{Timestamp, parse_duration};
 
 /// The environment whose plan the checklist holds to its thresholds.
 const CHECKED_ENVIRONMENT: &str = "production";

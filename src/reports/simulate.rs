@@ -5,11 +5,12 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::context::Context;
+use crate::compile::snapshot::Snapshot;
 use crate::eval::Reason;
+use crate::format::time::Timestamp;
+use crate::model::Definitions;
 use crate::model::FlagDef;
-use crate::snapshot::{Definitions, Snapshot};
-use crate::time::Timestamp;
+use crate::model::context::Context;
 
 /// How N users resolved for one flag.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -1,48 +1,61 @@
 //! Release files: parsing, environment overrides, and line numbers for errors.
 
 use crate::compile::Origins;
-use crate::error::{Loc, ReleaseError};
+use crate::compile::snapshot::Snapshot;
+use crate::format::decode::{Decode, Path, schema_of};
+use crate::format::json::{self, Json, JsonError};
+use crate::format::path::Loc;
+use crate::model::Definitions;
+use crate::model::error::ReleaseError;
 use crate::model::{RELEASE_SCHEMA, ReleaseFile};
-use crate::snapshot::{Definitions, Snapshot};
 
 impl ReleaseFile {
     /// Parses a release file and checks that every environment it mentions
     /// compiles, with the TOML line of the first problem.
     #[cfg(feature = "toml")]
     pub fn from_toml(src: &str) -> Result<ReleaseFile, ReleaseError> {
-        // The schema first: a newer file's new fields must not read as typos.
-        #[derive(serde::Deserialize)]
-        struct Schema {
-            schema: Option<u32>,
-        }
-        if let Ok(Schema {
-            schema: Some(found),
-        }) = toml::from_str::<Schema>(src)
-        {
-            if found != RELEASE_SCHEMA {
-                return Err(ReleaseError::UnsupportedSchema {
-                    found,
-                    supported: RELEASE_SCHEMA,
-                });
-            }
-        }
-        let file: ReleaseFile = toml::from_str(src).map_err(|e| ReleaseError::Syntax {
-            message: e.message().trim_end().to_owned(),
-            line: e.span().map(|s| crate::lines::line_of(src, s.start)),
+        let doc = crate::format::toml::parse(src).map_err(|e| ReleaseError::Syntax {
+            message: e.message,
+            line: e.offset.map(|o| crate::compile::lines::line_of(src, o)),
         })?;
-        file.validate().map_err(|e| crate::lines::locate(e, src))?;
+        let locate = |e| crate::compile::lines::locate(e, src);
+        let file =
+            ReleaseFile::read(doc.map_err(ReleaseError::from).map_err(locate)?).map_err(locate)?;
+        file.validate().map_err(locate)?;
         Ok(file)
     }
 
     /// Parses a release file written as JSON (the same shape as the TOML) and
-    /// validates it like [`ReleaseFile::from_toml`]; errors carry the JSON line.
+    /// validates it like [`ReleaseFile::from_toml`]; syntax errors carry the
+    /// JSON line.
     pub fn from_json(src: &str) -> Result<ReleaseFile, ReleaseError> {
-        let file: ReleaseFile = serde_json::from_str(src).map_err(|e| ReleaseError::Syntax {
-            message: e.to_string(),
-            line: (e.line() > 0).then_some(e.line()),
+        let doc = json::parse(src.as_bytes(), json::DEFAULT_MAX_DEPTH).map_err(|e| {
+            let line = match &e {
+                JsonError::Syntax { line, .. } => Some(*line),
+                _ => None,
+            };
+            ReleaseError::Syntax {
+                message: e.to_string(),
+                line,
+            }
         })?;
+        let file = ReleaseFile::read(doc)?;
         file.validate()?;
         Ok(file)
+    }
+
+    /// The schema first, so a newer file's new fields do not read as typos,
+    /// then the one reader of every model type.
+    fn read(doc: Json) -> Result<ReleaseFile, ReleaseError> {
+        if let Some(found) = schema_of(&doc) {
+            if found != u64::from(RELEASE_SCHEMA) {
+                return Err(ReleaseError::UnsupportedSchema {
+                    found: u32::try_from(found).unwrap_or(u32::MAX),
+                    supported: RELEASE_SCHEMA,
+                });
+            }
+        }
+        Ok(ReleaseFile::decode(doc, Path::Root)?)
     }
 
     /// Checks the schema, the checklist thresholds, and that the base plan
@@ -60,7 +73,7 @@ impl ReleaseFile {
                 crate::compile::thousandths(p, || at.key("max_first_stage_percent"))?;
             }
             if let Some(d) = &c.min_stage_soak {
-                if crate::time::parse_duration(d).is_none() {
+                if crate::format::time::parse_duration(d).is_none() {
                     return Err(ReleaseError::BadDuration {
                         at: at.key("min_stage_soak"),
                         value: d.clone(),

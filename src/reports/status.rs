@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
+use crate::compile::snapshot::Snapshot;
 use crate::eval::current_stage;
-use crate::snapshot::Snapshot;
-use crate::time::Timestamp;
+use crate::format::time::Timestamp;
 
 /// One flag's position in its plan.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -92,7 +92,7 @@ impl PublicKey {
             .strip_suffix(END_PUBLIC)
             .ok_or_else(|| bad("it does not end with \"-----END PUBLIC KEY-----\""))?;
         let text: String = body.split_ascii_whitespace().collect();
-        let der = crate::base64::decode(text.as_bytes())
+        let der = crate::format::base64::decode(text.as_bytes())
             .map_err(|_| bad("the text between the lines is not base64"))?;
         let key = der
             .strip_prefix(&SPKI_PREFIX)
@@ -186,7 +186,7 @@ mod tests {
         // An RSA key's SPKI (any DER that is not the Ed25519 shape).
         let rsa = format!(
             "{BEGIN_PUBLIC}\n{}\n{END_PUBLIC}",
-            crate::base64::encode(&[0x30, 0x0d, 0x30, 0x0b])
+            crate::format::base64::encode(&[0x30, 0x0d, 0x30, 0x0b])
         );
         assert_eq!(
             err(&rsa),
@@ -202,7 +202,7 @@ mod tests {
         let der = [SPKI_PREFIX.as_slice(), &point].concat();
         let pem = format!(
             "{BEGIN_PUBLIC}\n{}\n{END_PUBLIC}",
-            crate::base64::encode(&der)
+            crate::format::base64::encode(&der)
         );
         let e = PublicKey::from_spki_pem(&pem).unwrap_err();
         assert!(matches!(e, KeyError::WeakKey { .. }), "{e:?}");

@@ -4,15 +4,19 @@
 //! single byte of flag content is parsed.
 
 use ed25519_dalek::Signer;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::base64;
-use crate::decode;
-use crate::error::ReleaseError;
-use crate::json::{self, Json, JsonError};
-use crate::keys::{PublicKey, SigningKey, hex};
-use crate::snapshot::Definitions;
+use crate::format::base64;
+use crate::format::decode::{Decode, Path};
+use crate::format::json::{self, JsonError};
+use crate::model::error::ReleaseError;
+
+pub mod accept;
+pub mod envelope;
+pub mod keys;
+
+use envelope::{Envelope, EnvelopeSignature, Payload};
+use keys::{PublicKey, SigningKey, hex};
 
 /// The DSSE `payloadType` of an edgeflag snapshot.
 pub const PAYLOAD_TYPE: &str = "application/vnd.edgeflag.snapshot+json";
@@ -26,47 +30,6 @@ pub const EXTRA_SIGNATURES: usize = 4;
 /// unauthenticated bytes (under a megabyte) whatever their size, while a long
 /// signature list still parses far enough to be refused as one.
 pub const ENVELOPE_VALUES: usize = 16_384;
-
-/// The DSSE envelope as it travels and is stored.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Envelope {
-    pub payload: String,
-    #[serde(rename = "payloadType")]
-    pub payload_type: String,
-    pub signatures: Vec<EnvelopeSignature>,
-}
-
-/// One signature of an envelope.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EnvelopeSignature {
-    pub keyid: String,
-    pub sig: String,
-}
-
-/// What a snapshot says: its place in the history and the flag definitions.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Payload {
-    pub schema: u32,
-    /// Only grows per environment; the edge refuses anything below what it served.
-    pub version: u64,
-    pub issued_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<String>,
-    /// The digest of the previous payload of this environment: the audit chain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous: Option<String>,
-    /// Built with `--force` despite a failing release checklist.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub forced: bool,
-    /// Built with `--expires-in never --force`: no `expires_at`, on purpose.
-    /// Without it, a payload with no expiry is refused (`NO_EXPIRY`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub never_expires: bool,
-    pub definitions: Definitions,
-}
 
 /// Why a snapshot was rejected. Each kind has a stable code for other runtimes.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -269,15 +232,29 @@ pub(crate) fn shape(e: JsonError, part: &'static str) -> SnapshotError {
     }
 }
 
-/// The payload's top-level `schema`, read before the rest so that a newer
-/// schema is reported as such rather than as unknown fields.
-pub(crate) fn schema(doc: &Json) -> Option<u64> {
-    match doc {
-        Json::Object(fields) => fields.iter().find_map(|(k, v)| match v {
-            Json::Number(n) if k == "schema" => n.as_u64(),
-            _ => None,
-        }),
-        _ => None,
+impl Envelope {
+    /// Reads an envelope without checking any signature: bounded JSON (at
+    /// most [`ENVELOPE_VALUES`] values, `max_depth` levels), the DSSE shape,
+    /// and edgeflag's payload type.
+    pub fn parse(bytes: &[u8], max_depth: usize) -> Result<Envelope, SnapshotError> {
+        let doc = json::parse_bounded(bytes, max_depth, ENVELOPE_VALUES)
+            .map_err(|e| shape(e, "envelope"))?;
+        let env = Envelope::decode(doc, Path::Root).map_err(|e| SnapshotError::Malformed {
+            why: format!("not a dsse envelope: {e}"),
+        })?;
+        if env.payload_type != PAYLOAD_TYPE {
+            return Err(SnapshotError::WrongPayloadType {
+                found: env.payload_type,
+            });
+        }
+        Ok(env)
+    }
+
+    /// The payload's bytes, as signed.
+    fn payload_bytes(&self) -> Result<Vec<u8>, SnapshotError> {
+        base64::decode(self.payload.as_bytes()).map_err(|e| SnapshotError::Malformed {
+            why: format!("payload is not base64: {e}"),
+        })
     }
 }
 
@@ -310,16 +287,7 @@ pub(crate) fn verified_payload(
             limit: t.max_size,
         });
     }
-    let doc = json::parse_bounded(bytes, t.max_depth, ENVELOPE_VALUES)
-        .map_err(|e| shape(e, "envelope"))?;
-    let env = decode::envelope(doc).map_err(|e| SnapshotError::Malformed {
-        why: format!("not a dsse envelope: {e}"),
-    })?;
-    if env.payload_type != PAYLOAD_TYPE {
-        return Err(SnapshotError::WrongPayloadType {
-            found: env.payload_type,
-        });
-    }
+    let env = Envelope::parse(bytes, t.max_depth)?;
     let limit = t.trusted.len() + EXTRA_SIGNATURES;
     if env.signatures.len() > limit {
         return Err(SnapshotError::TooManySignatures {
@@ -327,9 +295,7 @@ pub(crate) fn verified_payload(
             limit,
         });
     }
-    let payload = base64::decode(env.payload.as_bytes()).map_err(|e| SnapshotError::Malformed {
-        why: format!("payload is not base64: {e}"),
-    })?;
+    let payload = env.payload_bytes()?;
     let signed = pae(PAYLOAD_TYPE, &payload);
     let mut untried: Vec<(String, &PublicKey)> =
         t.trusted.iter().map(|k| (k.key_id(), k)).collect();
@@ -380,19 +346,8 @@ pub(crate) fn verified_payload(
 /// Adds signatures to a signed envelope without touching its payload: the
 /// second signer of an M-of-N snapshot. Refuses a key that already signed.
 pub fn cosign(envelope: &[u8], keys: &[&SigningKey]) -> Result<Signed, SnapshotError> {
-    let doc = json::parse_bounded(envelope, crate::accept::DEFAULT_MAX_DEPTH, ENVELOPE_VALUES)
-        .map_err(|e| shape(e, "envelope"))?;
-    let mut env = decode::envelope(doc).map_err(|e| SnapshotError::Malformed {
-        why: format!("not a dsse envelope: {e}"),
-    })?;
-    if env.payload_type != PAYLOAD_TYPE {
-        return Err(SnapshotError::WrongPayloadType {
-            found: env.payload_type,
-        });
-    }
-    let payload = base64::decode(env.payload.as_bytes()).map_err(|e| SnapshotError::Malformed {
-        why: format!("payload is not base64: {e}"),
-    })?;
+    let mut env = Envelope::parse(envelope, json::DEFAULT_MAX_DEPTH)?;
+    let payload = env.payload_bytes()?;
     let to_sign = pae(PAYLOAD_TYPE, &payload);
     for k in keys {
         let keyid = k.public().key_id();

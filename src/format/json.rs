@@ -77,6 +77,9 @@ pub enum JsonError {
     TooManyValues { limit: usize },
 }
 
+/// Default nesting limit of envelopes, payloads and contexts.
+pub const DEFAULT_MAX_DEPTH: usize = 64;
+
 /// Past this the reader refuses any document, whatever the caller's limit:
 /// it recurses once per level.
 const HARD_DEPTH: usize = 128;

@@ -4,14 +4,11 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use indexmap::IndexMap;
-use serde::{Deserialize, Serialize};
-
+use crate::compile::condition::Cond;
 use crate::compile::{self, Flag, Origins};
-use crate::condition::Cond;
-use crate::error::ReleaseError;
-use crate::model::{FlagDef, ReleaseInfo, Segment};
-use crate::time::Timestamp;
+use crate::format::time::Timestamp;
+use crate::model::error::ReleaseError;
+use crate::model::{Definitions, FlagDef};
 
 /// A multiply-rotate hasher (the Fx hash of rustc) for lookups by flag key and
 /// targeting key on every evaluation. SipHash's flooding resistance buys
@@ -57,18 +54,6 @@ impl Hasher for KeyHasher {
 }
 
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
-
-/// The flag definitions of one environment, overrides applied: the content a
-/// signed snapshot carries.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Definitions {
-    pub release: ReleaseInfo,
-    pub environment: String,
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    pub segments: IndexMap<String, Segment>,
-    pub flags: IndexMap<String, FlagDef>,
-}
 
 /// Compiled flags, ready to evaluate. Cheap to share, never mutated.
 pub struct Snapshot {

@@ -8,8 +8,8 @@ use semver::Version;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::json::{self, Json, JsonError};
-use crate::time::Timestamp;
+use crate::format::json::{self, Json, JsonError};
+use crate::format::time::Timestamp;
 
 /// One attribute value.
 #[derive(Clone, Debug, PartialEq)]
@@ -178,7 +178,9 @@ impl Context {
     /// The context of a JSON text holding an object of attributes, read by
     /// the core's own JSON reader (the browser build carries no other).
     pub fn parse_json(text: &[u8]) -> Result<Self, ContextError> {
-        match json::parse(text, crate::accept::DEFAULT_MAX_DEPTH).map_err(ContextError::Json)? {
+        match json::parse(text, crate::format::json::DEFAULT_MAX_DEPTH)
+            .map_err(ContextError::Json)?
+        {
             Json::Object(fields) => {
                 let mut ctx = Context::new();
                 for (k, v) in fields {

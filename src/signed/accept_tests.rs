@@ -1,9 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use super::*;
-use crate::keys::SigningKey;
+use crate::model::Definitions;
+use crate::signed::keys::SigningKey;
 use crate::signed::sign;
-use crate::snapshot::Definitions;
 
 fn key(n: u8) -> SigningKey {
     SigningKey::from_secret_bytes([n; 32])
@@ -14,7 +14,8 @@ fn at(t: &str) -> Timestamp {
 }
 
 fn definitions(env: &str, marker: &str) -> Definitions {
-    let release = crate::ReleaseFile::from_toml(include_str!("../examples/season0.toml")).unwrap();
+    let release =
+        crate::ReleaseFile::from_toml(include_str!("../../examples/season0.toml")).unwrap();
     let mut defs = release.for_environment(env).unwrap();
     defs.release.description = Some(marker.to_owned());
     defs

@@ -7,11 +7,11 @@ use std::cmp::Ordering;
 use semver::Version;
 use serde_json::Value;
 
-use crate::compile::At;
-use crate::context::{Attr, Context, parse_version};
-use crate::error::ReleaseError;
+use crate::compile::Locate;
+use crate::format::time::Timestamp;
+use crate::model::context::{Attr, Context, parse_version};
+use crate::model::error::ReleaseError;
 use crate::model::{Condition, Op};
-use crate::time::Timestamp;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Scalar {
@@ -158,35 +158,11 @@ fn time(attr: &Attr) -> Option<Timestamp> {
     }
 }
 
-fn op_name(op: Op) -> &'static str {
-    match op {
-        Op::In => "in",
-        Op::NotIn => "not_in",
-        Op::Eq => "eq",
-        Op::Neq => "neq",
-        Op::StartsWith => "starts_with",
-        Op::EndsWith => "ends_with",
-        Op::Contains => "contains",
-        Op::Lt => "lt",
-        Op::Lte => "lte",
-        Op::Gt => "gt",
-        Op::Gte => "gte",
-        Op::SemverEq => "semver_eq",
-        Op::SemverLt => "semver_lt",
-        Op::SemverLte => "semver_lte",
-        Op::SemverGt => "semver_gt",
-        Op::SemverGte => "semver_gte",
-        Op::Before => "before",
-        Op::After => "after",
-        Op::Exists => "exists",
-    }
-}
-
 /// Compiles one condition; `at` locates it for error messages.
-pub(crate) fn compile(c: &Condition, at: At) -> Result<Cond, ReleaseError> {
+pub(crate) fn compile(c: &Condition, at: Locate) -> Result<Cond, ReleaseError> {
     let bad = |why: String| ReleaseError::BadCondition {
         at: at().key("values"),
-        op: op_name(c.op),
+        op: c.op.name(),
         why,
     };
     let one = || match c.values.as_slice() {

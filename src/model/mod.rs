@@ -1,0 +1,236 @@
+//! The flag definitions as people write them (the TOML release file) and as a
+//! signed snapshot carries them (JSON). One model serves both, so a snapshot
+//! says exactly what the release file said for its environment. Each type is
+//! declared once with `schema!` or `names!` (see `format::decode`): that one
+//! declaration is the reader of release files and snapshots alike, and the
+//! writer of snapshots.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::format::decode::{names, schema};
+
+pub mod context;
+pub mod error;
+
+/// The release file schema this crate reads.
+pub const RELEASE_SCHEMA: u32 = 1;
+
+/// Percentages are kept in thousandths of a percent: 100% is this many
+/// buckets, and no percent may be finer than one of them.
+pub const BUCKETS: u32 = 100_000;
+
+schema! {
+    /// A whole release file: metadata, checklist thresholds, segments and flags.
+    pub struct ReleaseFile {
+        schema: u32 = req "schema",
+        release: ReleaseInfo = req "release",
+        checklist: Option<Checklist> = opt "checklist",
+        segments: IndexMap<String, Segment> = or_default "segments",
+        flags: IndexMap<String, FlagDef> = always "flags",
+    }
+}
+
+schema! {
+    /// The flag definitions of one environment, overrides applied: the
+    /// content a signed snapshot carries.
+    pub struct Definitions {
+        release: ReleaseInfo = req "release",
+        environment: String = req "environment",
+        segments: IndexMap<String, Segment> = or_default "segments",
+        flags: IndexMap<String, FlagDef> = req "flags",
+    }
+}
+
+schema! {
+    /// The `[release]` table.
+    pub struct ReleaseInfo {
+        name: String = req "name",
+        owner: Option<String> = opt "owner",
+        description: Option<String> = opt "description",
+        incident_channel: Option<String> = opt "incident_channel",
+        /// When given, the only environment names overrides and builds may use,
+        /// so that a typo such as `prodution` is an error rather than the base plan.
+        environments: Option<Vec<String>> = opt "environments",
+    }
+}
+
+schema! {
+    /// The `[checklist]` thresholds the release checklist enforces.
+    pub struct Checklist {
+        max_first_stage_percent: Option<f64> = opt "max_first_stage_percent",
+        min_stage_soak: Option<String> = opt "min_stage_soak",
+        require_runbook: bool = yes "require_runbook",
+        require_rollback: bool = yes "require_rollback",
+    }
+}
+
+schema! {
+    /// A named set of users: all of its conditions must hold.
+    pub struct Segment {
+        description: Option<String> = opt "description",
+        conditions: Vec<Condition> = always "match",
+    }
+}
+
+names! {
+    /// The type of a flag's values.
+    pub enum FlagType {
+        Boolean = "boolean",
+        String = "string",
+        Number = "number",
+        Json = "json",
+    }
+}
+
+impl FlagType {
+    /// Whether `value` is a value of this type.
+    pub fn accepts(self, value: &Value) -> bool {
+        match self {
+            FlagType::Boolean => value.is_boolean(),
+            FlagType::String => value.is_string(),
+            FlagType::Number => value.is_number(),
+            FlagType::Json => true,
+        }
+    }
+}
+
+names! {
+    /// What a flag serves once its snapshot has expired (see the stale policy).
+    #[derive(Default)]
+    pub enum StalePolicy {
+        /// Keep evaluating normally, with reason `STALE`.
+        #[default]
+        Serve = "serve",
+        /// Serve the rollback variant: for kill switches that must fail safe.
+        Safe = "safe",
+    }
+}
+
+schema! {
+    /// One flag as written, with its per-environment overrides.
+    pub struct FlagDef {
+        kind: FlagType = req "type",
+        description: Option<String> = opt "description",
+        owner: Option<String> = opt "owner",
+        runbook: Option<String> = opt "runbook",
+        hotfix: bool = or_default "hotfix",
+        enabled: Option<bool> = opt "enabled",
+        stale: Option<StalePolicy> = opt "stale",
+        variants: Option<IndexMap<String, Value>> = opt "variants",
+        default: Option<String> = opt "default",
+        rollback: Option<RollbackPlan> = opt "rollback",
+        prerequisites: Vec<Prerequisite> = or_default "prerequisites",
+        targets: IndexMap<String, Vec<String>> = or_default "targets",
+        rollbacks: Vec<PartialRollback> = or_default "rollbacks",
+        rules: Vec<Rule> = or_default "rules",
+        rollout: Option<Rollout> = opt "rollout",
+        env: IndexMap<String, EnvOverride> = or_default "env",
+    }
+}
+
+schema! {
+    /// `[flags.X.env.NAME]`: what one environment does differently. Each field
+    /// given replaces the base field whole.
+    #[derive(Default)]
+    pub struct EnvOverride {
+        enabled: Option<bool> = opt "enabled",
+        targets: Option<IndexMap<String, Vec<String>>> = opt "targets",
+        rules: Option<Vec<Rule>> = opt "rules",
+        rollout: Option<Rollout> = opt "rollout",
+    }
+}
+
+schema! {
+    /// The way back: the variant a disabled flag serves and the human steps.
+    #[derive(Default)]
+    pub struct RollbackPlan {
+        variant: Option<String> = opt "variant",
+        steps: Vec<String> = or_default "steps",
+    }
+}
+
+schema! {
+    /// Another flag that must serve a given variant for this one to apply.
+    pub struct Prerequisite {
+        flag: String = req "flag",
+        variant: String = req "variant",
+    }
+}
+
+schema! {
+    /// A targeting rule: a segment and/or conditions, all of which must hold.
+    pub struct Rule {
+        name: Option<String> = opt "name",
+        segment: Option<String> = opt "segment",
+        conditions: Vec<Condition> = or_default "match",
+        serve: String = req "serve",
+    }
+}
+
+schema! {
+    /// A partial rollback: from `since` on, matching users get `serve`.
+    pub struct PartialRollback {
+        name: Option<String> = opt "name",
+        segment: Option<String> = opt "segment",
+        conditions: Vec<Condition> = or_default "match",
+        serve: String = req "serve",
+        since: String = req "since",
+    }
+}
+
+schema! {
+    /// A percentage rollout: one variant or a weighted split, on a schedule.
+    pub struct Rollout {
+        by: Option<String> = opt "by",
+        salt: Option<String> = opt "salt",
+        variant: Option<String> = opt "variant",
+        weights: Option<IndexMap<String, f64>> = opt "weights",
+        /// A constant percentage: the same as one stage at the beginning of time.
+        percent: Option<f64> = opt "percent",
+        stages: Vec<Stage> = or_default "stages",
+    }
+}
+
+schema! {
+    /// One step of a staged schedule.
+    pub struct Stage {
+        at: String = req "at",
+        percent: f64 = req "percent",
+    }
+}
+
+schema! {
+    /// A test on one context attribute.
+    pub struct Condition {
+        attr: String = req "attr",
+        op: Op = req "op",
+        values: Vec<Value> = many "values" "value",
+        negate: bool = or_default "negate",
+    }
+}
+
+names! {
+    /// The condition operators.
+    pub enum Op {
+        In = "in",
+        NotIn = "not_in",
+        Eq = "eq",
+        Neq = "neq",
+        StartsWith = "starts_with",
+        EndsWith = "ends_with",
+        Contains = "contains",
+        Lt = "lt",
+        Lte = "lte",
+        Gt = "gt",
+        Gte = "gte",
+        SemverEq = "semver_eq",
+        SemverLt = "semver_lt",
+        SemverLte = "semver_lte",
+        SemverGt = "semver_gt",
+        SemverGte = "semver_gte",
+        Before = "before",
+        After = "after",
+        Exists = "exists",
+    }
+}

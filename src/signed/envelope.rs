@@ -1,0 +1,45 @@
+//! What travels: the DSSE envelope and the payload it signs, each declared
+//! once (see `format::decode`), so the CLI writes exactly what the edge reads.
+
+use crate::format::decode::schema;
+use crate::model::Definitions;
+
+schema! {
+    /// The DSSE envelope as it travels and is stored.
+    pub struct Envelope {
+        payload: String = req "payload",
+        payload_type: String = req "payloadType",
+        signatures: Vec<EnvelopeSignature> = req "signatures",
+    }
+}
+
+schema! {
+    /// One signature of an envelope.
+    pub struct EnvelopeSignature {
+        keyid: String = req "keyid",
+        sig: String = req "sig",
+    }
+}
+
+schema! {
+    /// What a snapshot says: its place in the history and the flag definitions.
+    pub struct Payload {
+        schema: u32 = req "schema",
+        /// Only grows per environment; the edge refuses anything below what it served.
+        version: u64 = req "version",
+        issued_at: String = req "issued_at",
+        expires_at: Option<String> = opt "expires_at",
+        /// The digest of the previous payload of this environment: the audit chain.
+        previous: Option<String> = opt "previous",
+        /// Built with `--force` despite a failing release checklist.
+        forced: bool = or_default "forced",
+        /// Built with `--expires-in never --force`: no `expires_at`, on purpose.
+        /// Without it, a payload with no expiry is refused (`NO_EXPIRY`).
+        never_expires: bool = or_default "never_expires",
+        definitions: Definitions = req "definitions",
+    }
+}
+
+#[cfg(test)]
+#[path = "decode_tests.rs"]
+mod tests;
