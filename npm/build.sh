@@ -6,18 +6,21 @@
 #   bash npm/build.sh        (or `npm run build` in npm/)
 # Quick when nothing changed: cargo is incremental, and wasm-bindgen/wasm-opt
 # run again only when the wasm cargo built differs from the last one.
+# On a fresh machine it first installs what it builds with (as
+# scripts/setup.sh would, see scripts/lib/need.sh): rustc's wasm32 target, the
+# wasm-bindgen CLI of Cargo.lock's version (a few minutes, once) and npm/'s
+# packages; what it cannot install, it names with the command to run.
 set -euo pipefail
 cd "$(dirname "$0")"
+. ../scripts/lib/need.sh
 
 say() { printf '  build: %s\n' "$*"; }
 
-if [ ! -x node_modules/.bin/wasm-opt ]; then
-  say "npm ci (wasm-opt comes from npm binaryen: Debian's binaryen 108 writes -Oz output that fails to load)"
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+# wasm-opt comes from npm binaryen: Debian's binaryen 108 writes -Oz output
+# that fails to load.
+ensure wasm32 wasm-bindgen npm:npm npm/node_modules/.bin/wasm-opt
 
-target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
-  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
+target_dir=$(target_dir)
 opt_flags="-Oz --converge --strip-debug --strip-producers --strip-target-features"
 mkdir -p dist
 

@@ -2,10 +2,12 @@
 # Builds the edge worker (crates/edgeflag-worker) into crates/edgeflag-worker/build/
 # with worker-build, using local tools only: wasm-bindgen from ~/.cargo/bin (it
 # must match the wasm-bindgen crate in Cargo.lock), wasm-opt and esbuild from
-# tests/worker/node_modules. Quick when nothing changed: the inputs' digest is
+# tests/worker/node_modules; stops naming what is missing (scripts/setup.sh
+# installs it). Quick when nothing changed: the inputs' digest is
 # kept next to the output. wrangler.toml's [build] runs this too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/need.sh
 
 out=crates/edgeflag-worker/build
 node_bin=$PWD/tests/worker/node_modules/.bin
@@ -16,12 +18,8 @@ inputs() {
   worker-build --version
 }
 
-for tool in worker-build wasm-bindgen; do
-  command -v "$tool" >/dev/null || { echo "build-worker: $tool is missing; run scripts/setup.sh" >&2; exit 2; }
-done
-for tool in wasm-opt esbuild; do
-  [ -x "$node_bin/$tool" ] || { echo "build-worker: $node_bin/$tool is missing; run scripts/setup.sh" >&2; exit 2; }
-done
+need wasm32 worker-build wasm-bindgen tests/worker/node_modules/.bin/wasm-opt \
+  tests/worker/node_modules/.bin/esbuild
 
 digest=$(inputs | sha256sum | cut -d' ' -f1)
 if [ -f "$out/index.js" ] && [ "$(cat "$out/.inputs" 2>/dev/null)" = "$digest" ]; then

@@ -8,17 +8,17 @@
 # snapshot) or `--var ALLOW_TIME_OVERRIDE:true` (the X-Edgeflag-At header).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/need.sh
 
 port=${PORT:-8787}
-if ! command -v worker-build >/dev/null || [ ! -d tests/worker/node_modules ]; then
-  bash scripts/setup.sh
-fi
+# What scripts/build-worker.sh needs, installed when missing.
+ensure wasm32 worker-build wasm-bindgen npm:tests/worker
 cargo build -p edgeflag-cli --locked --quiet
 bash scripts/build-worker.sh
 
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 wrangler=tests/worker/node_modules/.bin/wrangler
-edgeflag=target/debug/edgeflag
+edgeflag=$(edgeflag_cli)
 mkdir -p .dev/snapshots
 [ -f .dev/keys/dev.pem ] || "$edgeflag" keygen --out .dev/keys --name dev
 

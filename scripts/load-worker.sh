@@ -5,9 +5,9 @@
 # go to tests/worker/load.mjs (--duration, --connections, --swap-every, --refresh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v worker-build >/dev/null || [ ! -d tests/worker/node_modules ]; then
-  bash scripts/setup.sh
-fi
+. scripts/lib/need.sh
+# What scripts/build-worker.sh needs, installed when missing.
+ensure wasm32 worker-build wasm-bindgen npm:tests/worker
 cargo build -p edgeflag-cli --locked --quiet
 bash scripts/build-worker.sh
-exec node tests/worker/load.mjs "$@"
+EDGEFLAG_CLI=$(edgeflag_cli) exec node tests/worker/load.mjs "$@"

@@ -11,10 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+. scripts/lib/need.sh
 
 step() { printf '\n== %s\n' "$*"; }
 
-bash scripts/setup.sh
+# The wasm tests' runner in Node and Chromium, and the package's build tools.
+ensure wasm32 wasm-bindgen chromium chromedriver npm:npm
 
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 step "wasm core: vectors and hostile snapshots through the JS-facing exports, in Node"
@@ -61,12 +63,13 @@ cp npm/bench/workload.mjs "$scratch/bench/"
 
 step "node --test in the scratch project"
 (cd "$scratch" &&
-  EDGEFLAG_ROOT="$root" EDGEFLAG_CLI="$root/target/debug/edgeflag" EDGEFLAG_FIXTURES="$tmp/fixtures" \
+  EDGEFLAG_ROOT="$root" EDGEFLAG_CLI="$(edgeflag_cli)" EDGEFLAG_FIXTURES="$tmp/fixtures" \
     node --test test/*.test.mjs)
 
 step "the types, as a TypeScript consumer sees them (tsc --strict)"
 (cd "$scratch" && npx --no-install tsc --noEmit --strict --skipLibCheck false \
-  --target es2022 --module nodenext --moduleResolution nodenext test/consumer.ts)
+  --target es2022 --lib es2022,esnext.disposable,dom --module nodenext --moduleResolution nodenext \
+  test/consumer.ts)
 
 echo
 echo "npm package tests passed"
