@@ -63,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             for (key, r) in snap.evaluate_all(ctx, now) {
                 let value = r.value.map(ToString::to_string).unwrap_or_default();
                 let why = r.rule.map(|n| format!(" ({n})")).unwrap_or_default();
-                println!("    {key:<24} {value:<45} {}{why}", r.reason.as_str());
+                println!("    {key:<24} {value:<45} {}{why}", r.reason.name());
             }
         }
     }

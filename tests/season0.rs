@@ -217,7 +217,7 @@ fn type_mismatch_and_unknown_flags_return_the_callers_default() {
     let t = snap.string_value("ranked-matchmaking", &user(1), now, "fallback");
     assert_eq!(t.value, "fallback");
     assert_eq!(
-        t.detail.error_code().map(|c| c.as_str()),
+        t.detail.error_code().map(|c| c.name()),
         Some("TYPE_MISMATCH")
     );
     assert_eq!(

@@ -101,7 +101,7 @@ function render() {
     <dt>digest</dt><dd>${esc(f.digest)}</dd>
     <dt>previous</dt><dd>${esc(f.previous ?? "none (first in its chain)")}</dd>
     <dt>signed by</dt><dd>${esc((f.signedBy ?? []).join(", "))}</dd>
-    ${rel.incident_channel ?? rel.incidentChannel ? `<dt>incidents</dt><dd>${link(rel.incident_channel ?? rel.incidentChannel)}</dd>` : ""}
+    ${rel.incidentChannel ? `<dt>incidents</dt><dd>${link(rel.incidentChannel)}</dd>` : ""}
   </dl>`;
   renderFlags();
   renderResults();

@@ -2,19 +2,23 @@
 // and caches; every flag decision is the core's. An evaluation is one call
 // into wasm that returns a small number: the result's position in a per-flag
 // table of the distinct results seen so far, whose objects are built here once.
-import { EdgeFlags as Core, FlagContext, mayChange, timeMicros } from "./edgeflag_wasm.js";
+import {
+  EdgeFlags as Core,
+  FlagContext,
+  Kind,
+  envelopeBytes as coreEnvelopeBytes,
+  mayChange,
+  timeMicros,
+  uncachedOutcome,
+} from "./edgeflag_wasm.js";
 
 export { FlagContext, mayChange };
 
-// Shared with crates/edgeflag-wasm/src/resolve.rs.
-const UNCACHED = 0xffffffff;
-const ANY = 0;
-const BOOLEAN = 1;
-const STRING = 2;
-const NUMBER = 3;
-const OBJECT = 4;
+// The wasm's own numbers, read from it rather than copied. UNCACHED is read
+// when the first snapshot loads: the wasm is not instantiated before.
+let UNCACHED;
+const { Any: ANY, Boolean: BOOLEAN, String: STRING, Number: NUMBER, Object: OBJECT } = Kind;
 
-const CODED = /^([A-Z][A-Z0-9_]*): ([\s\S]*)$/;
 const NEW = Symbol("EdgeFlags");
 
 /** An error with a stable `code`, e.g. `BAD_SIGNATURE` or `EXPIRED`. */
@@ -26,11 +30,26 @@ export class EdgeFlagsError extends Error {
   }
 }
 
-// The wasm's errors read "CODE: message" (a JsError carries only a message).
+// The wasm throws Errors whose stable code is a property: data, not text.
 function rethrow(e) {
-  const m = e instanceof Error ? CODED.exec(e.message) : null;
-  if (m) throw new EdgeFlagsError(m[1], m[2], { cause: e });
+  if (e instanceof Error && typeof e.code === "string") {
+    throw new EdgeFlagsError(e.code, e.message, { cause: e });
+  }
   throw e;
+}
+
+// Runs a call into the wasm with its errors as EdgeFlagsError.
+function coded(f) {
+  try {
+    return f();
+  } catch (e) {
+    rethrow(e);
+  }
+}
+
+/** An envelope as bytes, as `fromSnapshot` reads it (`MALFORMED` otherwise). */
+export function envelopeBytes(envelope) {
+  return coded(() => coreEnvelopeBytes(envelope));
 }
 
 // Microseconds since the epoch, the core's unit. Numbers and "now" are
@@ -71,20 +90,20 @@ function tidy(o) {
 
 export class EdgeFlags {
   #core;
+  #freed = false;
   #keys;
   #ids = new Map();
   #outcomes;
-  #metadata;
   #facts;
 
   /** @internal Use `EdgeFlags.fromSnapshot`. */
   constructor(token, core) {
     if (token !== NEW) throw new TypeError("use EdgeFlags.fromSnapshot(envelope, options)");
+    UNCACHED ??= uncachedOutcome();
     this.#core = core;
     this.#keys = core.flagKeys();
     this.#keys.forEach((k, i) => this.#ids.set(k, i));
     this.#outcomes = this.#keys.map(() => []);
-    this.#metadata = new Array(this.#keys.length);
     this.#facts = Object.freeze({
       version: core.version,
       environment: core.environment,
@@ -99,13 +118,7 @@ export class EdgeFlags {
   }
 
   static fromSnapshot(envelope, options) {
-    let core;
-    try {
-      core = Core.fromSnapshot(envelope, options);
-    } catch (e) {
-      rethrow(e);
-    }
-    return new EdgeFlags(NEW, core);
+    return new EdgeFlags(NEW, coded(() => Core.fromSnapshot(envelope, options)));
   }
 
   get version() { return this.#facts.version; }
@@ -123,15 +136,12 @@ export class EdgeFlags {
   }
 
   isExpired(now) {
-    return this.#core.isExpired(micros(now));
+    return this.#live().isExpired(micros(now));
   }
 
   context(attributes) {
-    try {
-      return this.#core.context(attributes);
-    } catch (e) {
-      rethrow(e);
-    }
+    const core = this.#live();
+    return coded(() => core.context(attributes));
   }
 
   evaluate(key, context, now) {
@@ -140,6 +150,7 @@ export class EdgeFlags {
   }
 
   evaluateAll(context, now) {
+    this.#live();
     const t = micros(now);
     let handle = context;
     if (!(context instanceof FlagContext)) {
@@ -192,8 +203,16 @@ export class EdgeFlags {
     return this.#details(key, OBJECT, context, defaultValue, now);
   }
 
+  // The wasm object, or FREED: a freed one would throw wasm-bindgen's
+  // uncoded error.
+  #live() {
+    if (this.#freed) throw new EdgeFlagsError("FREED", "this snapshot was freed");
+    return this.#core;
+  }
+
   // The console's extras are not in the size-tuned browser build.
   #console(method) {
+    this.#live();
     if (typeof this.#core[method] !== "function") {
       throw new EdgeFlagsError(
         "UNSUPPORTED",
@@ -204,11 +223,7 @@ export class EdgeFlags {
 
   status(now) {
     this.#console("status");
-    try {
-      return this.#core.status(micros(now));
-    } catch (e) {
-      rethrow(e);
-    }
+    return coded(() => this.#core.status(micros(now)));
   }
 
   simulate(flagKeys, users, now, template) {
@@ -226,16 +241,22 @@ export class EdgeFlags {
 
   definitions() {
     this.#console("definitions");
-    return this.#core.definitions();
+    return coded(() => this.#core.definitions());
   }
 
   changedFlags(previous) {
     this.#console("changedFlags");
-    return this.#core.changedFlags(previous.#core);
+    if (!(previous instanceof EdgeFlags)) {
+      throw new EdgeFlagsError("INVALID_ARGUMENT", "changedFlags takes the previous EdgeFlags");
+    }
+    const before = previous.#live();
+    return coded(() => this.#core.changedFlags(before));
   }
 
   /** Frees the wasm memory now rather than at garbage collection. */
   free() {
+    if (this.#freed) return;
+    this.#freed = true;
     this.#core.free();
   }
 
@@ -250,6 +271,7 @@ export class EdgeFlags {
   }
 
   #resolve(key, kind, context, t) {
+    if (this.#freed) this.#live();
     const flag = this.#ids.get(key);
     if (flag === undefined) return this.#missing(key);
     const id =
@@ -264,15 +286,15 @@ export class EdgeFlags {
       const known = this.#outcomes[flag][id];
       if (known !== undefined) return known;
     }
+    // The result carries the core's flagMetadata, frozen and shared.
     const o = tidy(id === UNCACHED ? this.#core.lastOutcome() : this.#core.outcome(flag, id));
-    o.flagMetadata = this.#metadata[flag] ??= freeze(this.#core.flagMetadata(flag));
     freeze(o);
     if (id !== UNCACHED) this.#outcomes[flag][id] = o;
     return o;
   }
 
   #missing(key) {
-    return freeze(tidy(this.#core.missing(String(key))));
+    return freeze(tidy(this.#live().missing(String(key))));
   }
 
   #each(f) {

@@ -45,21 +45,34 @@ export type Reason =
 /** The OpenFeature error codes an evaluation can end with. */
 export type ErrorCode = "FLAG_NOT_FOUND" | "TYPE_MISMATCH" | "INVALID_CONTEXT" | "GENERAL";
 
-/** What someone on call needs about a flag, and the snapshot's version. */
+/**
+ * OpenFeature's `flagMetadata`, flat (strings, numbers, booleans): the
+ * core's one list, the same fields the OFREP worker sends for the same
+ * evaluation. Shared and frozen between evaluations with the same result.
+ */
 export interface FlagMetadata {
-  /** The flag's type: `boolean`, `string`, `number` or `json`. */
-  readonly type?: string;
+  /** The version of the snapshot that answered. */
+  readonly snapshotVersion: number;
+  /** The environment and release the snapshot was built for. */
+  readonly environment: string;
+  readonly release: string;
+  /** The flag's type: `boolean`, `string`, `number` or `json` (absent for an unknown flag). */
+  readonly type?: "boolean" | "string" | "number" | "json";
   readonly description?: string;
   readonly owner?: string;
   /** The incident runbook's address. */
   readonly runbook?: string;
-  /** Whether the flag is an emergency hotfix. */
+  /** Whether the flag is an emergency hotfix (absent for an unknown flag). */
   readonly hotfix?: boolean;
-  /** The human steps of the flag's rollback plan. */
-  readonly rollbackSteps?: readonly string[];
-  /** The version of the snapshot that answered. */
-  readonly snapshotVersion: number;
-  readonly [key: string]: unknown;
+  /** The human steps of the flag's rollback plan, one per line. */
+  readonly rollbackSteps?: string;
+  /** The rule or partial rollback that decided, by name. */
+  readonly rule?: string;
+  /** The current rollout stage (0-based) and percentage, when the rollout step ran. */
+  readonly stage?: number;
+  readonly percent?: number;
+  /** Whether the snapshot had expired (reason `STALE`). */
+  readonly stale: boolean;
 }
 
 /**
@@ -73,7 +86,7 @@ export interface EvaluationDetails<T = JsonValue> {
   reason: Reason;
   errorCode: ErrorCode | undefined;
   errorMessage: string | undefined;
-  /** Shared and frozen: the same object for every evaluation of the flag. */
+  /** Shared and frozen: the same object for every evaluation with this result. */
   flagMetadata: FlagMetadata;
   /** The rule or partial rollback that decided, by name. */
   rule: string | undefined;
@@ -130,13 +143,80 @@ export interface Mark {
  *   `VERSION_REUSED`, `WRONG_ENVIRONMENT`, `UNSUPPORTED_SCHEMA`,
  *   `INVALID_DEFINITIONS`, `UNSATISFIABLE_THRESHOLD`;
  * - the caller's: `INVALID_KEY` (a trusted key that is not an Ed25519 SPKI
- *   PEM), `INVALID_CONTEXT`, `INVALID_ARGUMENT`;
+ *   PEM), `INVALID_CONTEXT`, `INVALID_ARGUMENT`, `FREED` (a method called
+ *   after `free()`);
  * - the browser build's: `UNSUPPORTED` (a console extra, see `status`);
  * - the providers': `FETCH_FAILED`, `NO_SNAPSHOT`, `FLOOR_STORE`.
  */
 export class EdgeFlagsError extends Error {
   readonly name: "EdgeFlagsError";
   readonly code: string;
+}
+
+/**
+ * An envelope as bytes, read as {@link EdgeFlags.fromSnapshot} reads it (a
+ * string's UTF-8, any `ArrayBuffer` view, an `ArrayBuffer`).
+ * @throws {EdgeFlagsError} `MALFORMED` for anything else.
+ */
+export function envelopeBytes(envelope: string | ArrayBufferView | ArrayBuffer): Uint8Array;
+
+/** A condition of a rule, segment or partial rollback. */
+export interface ConditionDefinition {
+  attr: string;
+  op: string;
+  values?: JsonValue[];
+  negate?: boolean;
+}
+
+/** A percentage rollout: one variant or weights, on a schedule. */
+export interface RolloutDefinition {
+  by?: string;
+  salt?: string;
+  variant?: string;
+  weights?: Record<string, number>;
+  percent?: number;
+  stages?: { at: string; percent: number }[];
+}
+
+/** A targeting rule. */
+export interface RuleDefinition {
+  name?: string;
+  segment?: string;
+  match?: ConditionDefinition[];
+  serve: string;
+}
+
+/** One flag as signed (overrides applied), camelCase fields, keys as written. */
+export interface FlagDefinition {
+  type: "boolean" | "string" | "number" | "json";
+  description?: string;
+  owner?: string;
+  runbook?: string;
+  hotfix?: boolean;
+  enabled?: boolean;
+  stale?: "serve" | "safe";
+  variants?: Record<string, JsonValue>;
+  default?: string;
+  rollback?: { variant?: string; steps?: string[] };
+  prerequisites?: { flag: string; variant: string }[];
+  targets?: Record<string, string[]>;
+  rollbacks?: (RuleDefinition & { since: string })[];
+  rules?: RuleDefinition[];
+  rollout?: RolloutDefinition;
+}
+
+/** A snapshot's definitions (see {@link EdgeFlags.definitions}). */
+export interface Definitions {
+  release: {
+    name: string;
+    owner?: string;
+    description?: string;
+    incidentChannel?: string;
+    environments?: string[];
+  };
+  environment: string;
+  segments?: Record<string, { description?: string; match: ConditionDefinition[] }>;
+  flags: Record<string, FlagDefinition>;
 }
 
 /**
@@ -148,6 +228,8 @@ export class EdgeFlagsError extends Error {
 export class FlagContext {
   private constructor();
   free(): void;
+  /** `free()`, for `using`. */
+  [Symbol.dispose](): void;
 }
 
 /** Where one flag's rollout stands at a moment (the release console's timeline). */
@@ -264,17 +346,20 @@ export class EdgeFlags {
    */
   simulate(flagKeys: string[], users: number, now?: Time, template?: Context): Distribution[];
   /**
-   * The snapshot's definitions as signed, in the release file's JSON shape
+   * The snapshot's definitions as signed, in the release file's shape
    * (description, owner, runbook, rollback steps, prerequisites, rules,
-   * partial rollbacks, rollout). A fresh copy on each call.
+   * partial rollbacks, rollout), with camelCase field names
+   * (`incidentChannel`) and keys as written. A fresh copy on each call.
    */
-  definitions(): Record<string, JsonValue>;
+  definitions(): Definitions;
   /** The keys of flags added, removed or changed since `previous`. */
   changedFlags(previous: EdgeFlags): string[];
 
   /**
-   * Frees the wasm memory now rather than at garbage collection (where the
-   * runtime has `Symbol.dispose`, `using` works too).
+   * Frees the wasm memory now rather than at garbage collection. Any call
+   * afterwards throws `FREED`.
    */
   free(): void;
+  /** `free()`, for `using` (where the runtime has `Symbol.dispose`). */
+  [Symbol.dispose](): void;
 }

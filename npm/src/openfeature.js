@@ -6,7 +6,7 @@
 // use, keep the last good one on any failure, and emit the provider events.
 // They emit and return the SDKs' string values, so neither SDK is needed at
 // run time: the package peer-depends on both, optionally.
-import { EdgeFlags, EdgeFlagsError, mayChange } from "edgeflag";
+import { EdgeFlags, EdgeFlagsError, envelopeBytes, mayChange } from "edgeflag";
 
 const READY = "PROVIDER_READY";
 const ERROR = "PROVIDER_ERROR";
@@ -66,30 +66,6 @@ function sameBytes(a, b) {
   return true;
 }
 
-function bytesOf(envelope) {
-  if (typeof envelope === "string") return new TextEncoder().encode(envelope);
-  if (envelope instanceof ArrayBuffer) return new Uint8Array(envelope);
-  if (ArrayBuffer.isView(envelope)) {
-    return new Uint8Array(envelope.buffer, envelope.byteOffset, envelope.byteLength);
-  }
-  throw new EdgeFlagsError("MALFORMED", "malformed snapshot: expected a string, a Uint8Array or an ArrayBuffer");
-}
-
-// OpenFeature's flag metadata holds strings, numbers and booleans only.
-const flat = new WeakMap();
-function flagMetadata(meta) {
-  let out = flat.get(meta);
-  if (out === undefined) {
-    out = {};
-    for (const [k, v] of Object.entries(meta)) {
-      if (Array.isArray(v)) out[k] = v.join("\n");
-      else if (v !== null && typeof v !== "object") out[k] = v;
-    }
-    flat.set(meta, Object.freeze(out));
-  }
-  return out;
-}
-
 function resolution(d) {
   return {
     value: d.value,
@@ -97,7 +73,8 @@ function resolution(d) {
     reason: d.reason,
     errorCode: d.errorCode,
     errorMessage: d.errorMessage,
-    flagMetadata: flagMetadata(d.flagMetadata),
+    // The core's OpenFeature flagMetadata, as the OFREP worker sends it.
+    flagMetadata: d.flagMetadata,
   };
 }
 
@@ -268,7 +245,7 @@ class Provider {
    * returns whether it replaced the current snapshot.
    */
   update(envelope) {
-    const bytes = bytesOf(envelope);
+    const bytes = envelopeBytes(envelope);
     if (sameBytes(this.#bytes, bytes)) {
       this.#failed = false;
       this.#settle();

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { EdgeFlags, EdgeFlagsError, FlagContext } from "edgeflag";
+import { EdgeFlags, EdgeFlagsError, FlagContext, envelopeBytes } from "edgeflag";
 
 import { build, keys, tampered } from "../support/fixtures.mjs";
 
@@ -39,9 +39,13 @@ test("evaluate gives OpenFeature's fields, camelCase, with the flag's metadata",
   assert.equal(d.errorCode, undefined);
   assert.equal(d.flagMetadata.owner, "matchmaking-team@example.com");
   assert.equal(d.flagMetadata.runbook, "https://runbooks.example.com/season0/ranked-matchmaking");
-  assert.equal(d.flagMetadata.rollbackSteps.length, 3);
+  // OpenFeature's flat metadata, the same fields the OFREP worker sends.
+  assert.equal(d.flagMetadata.rollbackSteps.split("\n").length, 3);
   assert.equal(d.flagMetadata.snapshotVersion, 3);
+  assert.equal(d.flagMetadata.environment, "production");
   assert.equal(d.flagMetadata.hotfix, false);
+  assert.equal(d.flagMetadata.rule, "INC-2041 crash on legacy Android");
+  assert.equal(d.flagMetadata.stale, false);
   const split = flags.evaluate("ranked-matchmaking", { targetingKey: "user-7" }, at);
   assert.equal(split.reason, "SPLIT");
   assert.equal(split.stage, 3);
@@ -106,7 +110,8 @@ test("values are frozen and metadata shared: results are reused between calls", 
   const b = flags.evaluate("ranked-matchmaking", legacyAndroid, at);
   assert.notEqual(a, b);
   assert.equal(a.flagMetadata, b.flagMetadata);
-  assert.ok(Object.isFrozen(a.flagMetadata) && Object.isFrozen(a.flagMetadata.rollbackSteps));
+  assert.ok(Object.isFrozen(a.flagMetadata));
+  for (const v of Object.values(a.flagMetadata)) assert.ok(v === null || typeof v !== "object");
 });
 
 test("each rejected snapshot throws an EdgeFlagsError with its own code", () => {
@@ -163,6 +168,9 @@ test("the release console's calls: status, simulate, definitions", () => {
   assert.deepEqual(flags.simulate(["store-layout"], 2000, at, handle), [dist]);
   assert.throws(() => flags.simulate([], -1, at), (e) => e.code === "INVALID_ARGUMENT");
   const defs = flags.definitions();
+  // camelCase fields, keys as written.
+  assert.match(defs.release.incidentChannel, /^https:/);
+  assert.equal(defs.release.incident_channel, undefined);
   assert.equal(defs.flags["ranked-matchmaking"].owner, "matchmaking-team@example.com");
   assert.equal(defs.flags["ranked-matchmaking"].rollback.steps.length, 3);
   assert.ok(Array.isArray(defs.flags["ranked-matchmaking"].rules));
@@ -171,5 +179,25 @@ test("the release console's calls: status, simulate, definitions", () => {
 test("free releases the wasm memory; using a freed snapshot throws", () => {
   const f = EdgeFlags.fromSnapshot(envelope, options);
   f.free();
-  assert.throws(() => f.evaluate("store-layout", {}, at));
+  for (const call of [
+    () => f.evaluate("store-layout", {}, at),
+    () => f.booleanValue("ranked-matchmaking", {}, false, at),
+    () => f.context({}),
+    () => f.evaluateAll({}, at),
+    () => f.definitions(),
+    () => f.status(at),
+  ]) {
+    assert.throws(call, (e) => e instanceof EdgeFlagsError && e.code === "FREED");
+  }
+});
+
+test("every method's errors are EdgeFlagsError, with the code as data", () => {
+  const f = EdgeFlags.fromSnapshot(envelope, options);
+  assert.throws(() => f.changedFlags({}), (e) => e instanceof EdgeFlagsError && e.code === "INVALID_ARGUMENT");
+  assert.throws(() => f.simulate([], -1, at), (e) => e instanceof EdgeFlagsError && e.code === "INVALID_ARGUMENT");
+  assert.throws(() => f.status("soon"), (e) => e instanceof EdgeFlagsError && e.code === "INVALID_ARGUMENT");
+  assert.throws(() => f.context(5), (e) => e instanceof EdgeFlagsError && e.code === "INVALID_CONTEXT" && !e.message.startsWith("INVALID_CONTEXT"));
+  assert.throws(() => envelopeBytes(5), (e) => e instanceof EdgeFlagsError && e.code === "MALFORMED");
+  assert.deepEqual(Array.from(envelopeBytes("{}")), [123, 125]);
+  f.free();
 });

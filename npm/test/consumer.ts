@@ -34,6 +34,17 @@ try {
   const stage: number | null | undefined = flags.status()[0].rollout?.stage;
   const users: number = flags.simulate(["store-layout"], 1000)[0].users;
   const changed: string[] = flags.changedFlags(flags);
+  const channel: string | undefined = flags.definitions().release.incidentChannel;
+  const rollout: number | undefined = flags.definitions().flags["store-layout"].rollout?.stages?.[0]?.percent;
+  const steps: string | undefined = detail.flagMetadata.rollbackSteps;
+  void [channel, rollout, steps];
+  {
+    // `using` frees both at the end of the block.
+    using scoped = EdgeFlags.fromSnapshot(envelope, options);
+    using handle = scoped.context({ targetingKey: "user-7" });
+    const inside: boolean = scoped.booleanValue("ranked-matchmaking", handle, false);
+    void inside;
+  }
   ctx.free();
   flags.free();
   void [version, expires, on, layout, timeout, banner, owner, reason, stage, users, changed];

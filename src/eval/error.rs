@@ -1,31 +1,18 @@
 //! Why an evaluation used the caller's default: the OpenFeature error codes.
 
+use crate::format::decode::names;
 use crate::model::FlagType;
 
-/// The OpenFeature error codes an evaluation can end with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[non_exhaustive]
-pub enum ErrorCode {
-    FlagNotFound,
-    TypeMismatch,
-    ParseError,
-    InvalidContext,
-    ProviderNotReady,
-    General,
-}
-
-impl ErrorCode {
-    /// The OpenFeature spelling, e.g. `FLAG_NOT_FOUND`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::FlagNotFound => "FLAG_NOT_FOUND",
-            ErrorCode::TypeMismatch => "TYPE_MISMATCH",
-            ErrorCode::ParseError => "PARSE_ERROR",
-            ErrorCode::InvalidContext => "INVALID_CONTEXT",
-            ErrorCode::ProviderNotReady => "PROVIDER_NOT_READY",
-            ErrorCode::General => "GENERAL",
-        }
+names! {
+    /// The OpenFeature error codes an evaluation can end with.
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        FlagNotFound = "FLAG_NOT_FOUND",
+        TypeMismatch = "TYPE_MISMATCH",
+        ParseError = "PARSE_ERROR",
+        InvalidContext = "INVALID_CONTEXT",
+        ProviderNotReady = "PROVIDER_NOT_READY",
+        General = "GENERAL",
     }
 }
 
@@ -42,6 +29,10 @@ pub enum EvalError {
         expected: &'static str,
         actual: &'static str,
     },
+    /// An input a runtime could not hand to the core (a context or a time
+    /// that does not convert), with the OpenFeature code it ends with.
+    #[error("{why}")]
+    Input { code: ErrorCode, why: String },
 }
 
 impl EvalError {
@@ -50,6 +41,7 @@ impl EvalError {
         match self {
             EvalError::FlagNotFound { .. } => ErrorCode::FlagNotFound,
             EvalError::TypeMismatch { .. } => ErrorCode::TypeMismatch,
+            EvalError::Input { code, .. } => *code,
         }
     }
 

@@ -5,6 +5,8 @@
 
 use serde_json::Value;
 
+use crate::format::decode::names;
+
 pub mod bucket;
 pub mod error;
 pub mod wire;
@@ -17,46 +19,29 @@ use crate::format::time::Timestamp;
 use crate::model::context::{Attr, Context};
 use crate::model::{FlagDef, FlagType};
 
-/// Why a flag resolved to its value (the OpenFeature reasons, plus ours).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[non_exhaustive]
-pub enum Reason {
-    /// The flag has no targeting: everyone gets the default variant.
-    Static,
-    /// Targeting ran and nothing matched, or the rollout has not reached the user.
-    Default,
-    /// A target pin or a rule matched.
-    TargetingMatch,
-    /// The user's bucket decided (inside or outside the current percentage).
-    Split,
-    /// The kill switch is off: the rollback variant.
-    Disabled,
-    /// A partial rollback covers the user.
-    Rollback,
-    /// A prerequisite flag does not serve the required variant.
-    PrerequisiteFailed,
-    /// The snapshot has expired: the last good plan keeps serving (or, for
-    /// flags marked `stale = "safe"`, the rollback variant) until a fresh one loads.
-    Stale,
-    /// The caller's default, because of an error.
-    Error,
-}
-
-impl Reason {
-    /// The wire spelling, e.g. `TARGETING_MATCH`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Static => "STATIC",
-            Reason::Default => "DEFAULT",
-            Reason::TargetingMatch => "TARGETING_MATCH",
-            Reason::Split => "SPLIT",
-            Reason::Disabled => "DISABLED",
-            Reason::Rollback => "ROLLBACK",
-            Reason::PrerequisiteFailed => "PREREQUISITE_FAILED",
-            Reason::Stale => "STALE",
-            Reason::Error => "ERROR",
-        }
+names! {
+    /// Why a flag resolved to its value (the OpenFeature reasons, plus ours).
+    #[non_exhaustive]
+    pub enum Reason {
+        /// The flag has no targeting: everyone gets the default variant.
+        Static = "STATIC",
+        /// Targeting ran and nothing matched, or the rollout has not reached the user.
+        Default = "DEFAULT",
+        /// A target pin or a rule matched.
+        TargetingMatch = "TARGETING_MATCH",
+        /// The user's bucket decided (inside or outside the current percentage).
+        Split = "SPLIT",
+        /// The kill switch is off: the rollback variant.
+        Disabled = "DISABLED",
+        /// A partial rollback covers the user.
+        Rollback = "ROLLBACK",
+        /// A prerequisite flag does not serve the required variant.
+        PrerequisiteFailed = "PREREQUISITE_FAILED",
+        /// The snapshot has expired: the last good plan keeps serving (or, for
+        /// flags marked `stale = "safe"`, the rollback variant) until a fresh one loads.
+        Stale = "STALE",
+        /// The caller's default, because of an error.
+        Error = "ERROR",
     }
 }
 
@@ -79,6 +64,13 @@ pub struct Resolution<'a> {
 }
 
 impl<'a> Resolution<'a> {
+    /// The result of a call that never reached a flag: the caller's default,
+    /// reason `ERROR`, and why. Runtimes use it for inputs they could not
+    /// convert, so those results have the same fields as every other.
+    pub fn failure(error: EvalError) -> Self {
+        Resolution::error(error, None)
+    }
+
     fn error(error: EvalError, flag: Option<&'a FlagDef>) -> Self {
         Resolution {
             value: None,
@@ -96,6 +88,29 @@ impl<'a> Resolution<'a> {
     pub fn error_code(&self) -> Option<ErrorCode> {
         self.error.as_ref().map(EvalError::code)
     }
+
+    /// Whether the caller's default is the value: the core has no value of
+    /// the asked type, and `error` says why.
+    pub fn uses_default(&self) -> bool {
+        self.value.is_none()
+    }
+
+    /// The value to use: the flag's, or the caller's default.
+    pub fn value_or<'d>(&self, default: &'d Value) -> &'d Value
+    where
+        'a: 'd,
+    {
+        self.value.unwrap_or(default)
+    }
+}
+
+/// The caller's default did not have the type it asked for.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the default {default} is not a {expected}")]
+#[non_exhaustive]
+pub struct DefaultMismatch {
+    pub expected: &'static str,
+    pub default: String,
 }
 
 /// A typed evaluation: the value to use (the caller's default on error) and the detail.
@@ -187,6 +202,70 @@ impl Snapshot {
             .map(move |(i, k)| (k.as_str(), self.evaluate_id(FlagId(i), ctx, now)))
     }
 
+    /// The result of a call on flag `id` that never reached its evaluation
+    /// (an input the runtime could not convert): the caller's default, why,
+    /// and the flag's metadata.
+    pub fn failure(&self, id: FlagId, error: EvalError) -> Resolution<'_> {
+        Resolution::error(error, self.defs.flags.get_index(id.0).map(|(_, d)| d))
+    }
+
+    /// The one typed call every runtime makes: evaluates `key` and, when
+    /// `expect` names a type and the flag has another, ends in
+    /// `TYPE_MISMATCH`. Whether the caller's default is then the value is
+    /// [`Resolution::uses_default`]; every typed helper below is this call.
+    pub fn resolve(
+        &self,
+        key: &str,
+        ctx: &Context,
+        now: Timestamp,
+        expect: Option<FlagType>,
+    ) -> Resolution<'_> {
+        match self.flag_id(key) {
+            Some(id) => self.resolve_id(id, ctx, now, expect),
+            None => self.evaluate(key, ctx, now),
+        }
+    }
+
+    /// [`Snapshot::resolve`] by position.
+    pub fn resolve_id(
+        &self,
+        id: FlagId,
+        ctx: &Context,
+        now: Timestamp,
+        expect: Option<FlagType>,
+    ) -> Resolution<'_> {
+        if let (Some(expected), Some((key, def))) = (expect, self.defs.flags.get_index(id.0)) {
+            if def.kind != expected {
+                let err = EvalError::type_mismatch(key, expected, def.kind);
+                return Resolution::error(err, Some(def));
+            }
+        }
+        self.evaluate_id(id, ctx, now)
+    }
+
+    /// A typed call with the caller's default as JSON (the CLI's
+    /// `--default`, the test vectors): the default must have the asked type.
+    pub fn resolve_or(
+        &self,
+        key: &str,
+        ctx: &Context,
+        now: Timestamp,
+        expect: Option<FlagType>,
+        default: Value,
+    ) -> Result<Typed<'_, Value>, DefaultMismatch> {
+        if let Some(t) = expect {
+            if !t.accepts(&default) {
+                return Err(DefaultMismatch {
+                    expected: t.name(),
+                    default: default.to_string(),
+                });
+            }
+        }
+        let detail = self.resolve(key, ctx, now, expect);
+        let value = detail.value.cloned().unwrap_or(default);
+        Ok(Typed { value, detail })
+    }
+
     fn typed<'s, T>(
         &'s self,
         key: &str,
@@ -196,16 +275,7 @@ impl Snapshot {
         default: T,
         read: impl Fn(&Value) -> Option<T>,
     ) -> Typed<'s, T> {
-        let detail = self.evaluate(key, ctx, now);
-        if let Some(def) = detail.flag {
-            if def.kind != expected {
-                let err = EvalError::type_mismatch(key, expected, def.kind);
-                return Typed {
-                    value: default,
-                    detail: Resolution::error(err, Some(def)),
-                };
-            }
-        }
+        let detail = self.resolve(key, ctx, now, Some(expected));
         match detail.value.and_then(read) {
             Some(value) => Typed { value, detail },
             None => Typed {

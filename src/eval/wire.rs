@@ -1,11 +1,15 @@
 //! The wire form of a resolution: which fields it has, under which names.
-//! One list, read by serde for JSON (the CLI, the worker) and by the wasm
-//! shell for JS objects, so no runtime can report a different field set.
+//! One list, read by serde for JSON (the CLI's `--json`) and by the wasm
+//! shell for JS objects, and one list of OpenFeature's `flagMetadata` made
+//! from it, which the OFREP worker and the npm providers both send, so no
+//! runtime can report a different field set. Names are snake_case here;
+//! JavaScript and OpenFeature get them through [`camel`], the one rule.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
-use crate::eval::Resolution;
+use crate::eval::{Reason, Resolution};
+use crate::format::decode::camel;
 
 /// One field's value.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,10 +34,10 @@ impl Resolution<'_> {
         let mut out = vec![
             ("value", Field::Json(self.value)),
             ("variant", Field::Str(self.variant)),
-            ("reason", Field::Str(Some(self.reason.as_str()))),
+            ("reason", Field::Str(Some(self.reason.name()))),
         ];
         if let Some(e) = &self.error {
-            out.push(("error_code", Field::Str(Some(e.code().as_str()))));
+            out.push(("error_code", Field::Str(Some(e.code().name()))));
             out.push(("error_message", Field::Text(e.to_string())));
         }
         if let Some(rule) = self.rule {
@@ -72,6 +76,53 @@ impl Resolution<'_> {
     }
 }
 
+/// Facts about the snapshot a result came from, for `flagMetadata`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Source<'a> {
+    pub version: u64,
+    pub environment: &'a str,
+    pub release: &'a str,
+}
+
+impl Resolution<'_> {
+    /// OpenFeature's `flagMetadata`: camelCase keys and flat values
+    /// (strings, numbers, booleans), as OFREP's schema requires. It is
+    /// - the snapshot: `snapshotVersion`, `environment`, `release`;
+    /// - the flag's [`Resolution::metadata`], lists joined by newlines and
+    ///   left out when empty (`rollbackSteps`);
+    /// - the result: `rule`, `stage`, `percent` when they apply, and `stale`.
+    pub fn flag_metadata(&self, source: &Source<'_>) -> Vec<(String, Field<'_>)> {
+        let mut out = vec![
+            (
+                camel("snapshot_version"),
+                Field::Count(source.version as usize),
+            ),
+            (
+                "environment".to_owned(),
+                Field::Text(source.environment.to_owned()),
+            ),
+            ("release".to_owned(), Field::Text(source.release.to_owned())),
+        ];
+        for (k, v) in self.metadata() {
+            match v {
+                Field::List([]) => {}
+                Field::List(items) => out.push((camel(k), Field::Text(items.join("\n")))),
+                v => out.push((camel(k), v)),
+            }
+        }
+        for (k, v) in self.fields() {
+            if matches!(k, "rule" | "stage" | "percent") {
+                out.push((camel(k), v));
+            }
+        }
+        out.push((
+            "stale".to_owned(),
+            Field::Bool(self.reason == Reason::Stale),
+        ));
+        out
+    }
+}
+
 impl Serialize for Field<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -86,31 +137,49 @@ impl Serialize for Field<'_> {
     }
 }
 
-struct Fields<'a>(Vec<(&'static str, Field<'a>)>);
+/// The JSON form: the fields, and `metadata` when the flag exists.
+impl Serialize for Resolution<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let fields = self.fields();
+        if self.flag.is_some() {
+            let meta = self.metadata();
+            let mut m = s.serialize_map(Some(fields.len() + 1))?;
+            for (k, v) in &fields {
+                m.serialize_entry(k, v)?;
+            }
+            m.serialize_entry("metadata", &FieldMap(&meta))?;
+            return m.end();
+        }
+        FieldMap(&fields).serialize(s)
+    }
+}
 
-impl Serialize for Fields<'_> {
+/// A list of fields as a JSON object, in order (for `flagMetadata`).
+pub struct FieldMap<'a, K: AsRef<str>>(pub &'a [(K, Field<'a>)]);
+
+impl<K: AsRef<str>> Serialize for FieldMap<'_, K> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
+        for (k, v) in self.0 {
+            m.serialize_entry(k.as_ref(), v)?;
         }
         m.end()
     }
 }
 
-/// The JSON form: the fields, and `metadata` when the flag exists.
-impl Serialize for Resolution<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut fields = self.fields();
-        if self.flag.is_some() {
-            let meta = Fields(self.metadata());
-            let mut m = s.serialize_map(Some(fields.len() + 1))?;
-            for (k, v) in fields.drain(..) {
-                m.serialize_entry(k, &v)?;
-            }
-            m.serialize_entry("metadata", &meta)?;
-            return m.end();
+#[cfg(test)]
+mod tests {
+    use crate::format::decode::camel;
+
+    #[test]
+    fn snake_case_becomes_camel_case() {
+        for (snake, js) in [
+            ("error_message", "errorMessage"),
+            ("rollback_steps", "rollbackSteps"),
+            ("snapshot_version", "snapshotVersion"),
+            ("value", "value"),
+        ] {
+            assert_eq!(camel(snake), js);
         }
-        Fields(fields).serialize(s)
     }
 }

@@ -107,6 +107,89 @@ impl<K, V> IsDefault for IndexMap<K, V> {
     }
 }
 
+/// A value as JavaScript APIs spell it: record fields in camelCase (see
+/// `eval::wire::camel`), map keys (flag keys, variant names) as written.
+pub trait Camel {
+    /// The JSON value, record fields renamed.
+    fn camel(&self) -> Value;
+}
+
+impl Camel for String {
+    fn camel(&self) -> Value {
+        Value::String(self.clone())
+    }
+}
+
+impl Camel for bool {
+    fn camel(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+
+impl Camel for u32 {
+    fn camel(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl Camel for u64 {
+    fn camel(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl Camel for f64 {
+    fn camel(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl Camel for Value {
+    fn camel(&self) -> Value {
+        self.clone()
+    }
+}
+
+impl<T: Camel> Camel for Option<T> {
+    fn camel(&self) -> Value {
+        self.as_ref().map_or(Value::Null, Camel::camel)
+    }
+}
+
+impl<T: Camel> Camel for Vec<T> {
+    fn camel(&self) -> Value {
+        Value::Array(self.iter().map(Camel::camel).collect())
+    }
+}
+
+impl<T: Camel> Camel for IndexMap<String, T> {
+    fn camel(&self) -> Value {
+        let mut out = serde_json::Map::new();
+        for (k, v) in self {
+            out.insert(k.clone(), v.camel());
+        }
+        Value::Object(out)
+    }
+}
+
+/// A field name as JavaScript and OpenFeature spell it: `rollback_steps`
+/// becomes `rollbackSteps`. Names are ASCII, so no Unicode case tables.
+pub fn camel(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The fields of one object, taken one by one.
 pub(crate) struct Fields<'a, 's> {
     at: Path<'a>,
@@ -341,6 +424,33 @@ macro_rules! schema {
                 m.end()
             }
         }
+
+        impl $crate::format::decode::Camel for $name {
+            fn camel(&self) -> serde_json::Value {
+                // The fields the JSON form writes, under their camelCase names.
+                let mut out = serde_json::Map::new();
+                $( schema!(@camel out self.$field, $how $json); )*
+                serde_json::Value::Object(out)
+            }
+        }
+    };
+    (@camel $m:ident $v:expr, opt $json:literal) => {
+        if let Some(v) = &$v {
+            $m.insert($crate::format::decode::camel($json), $crate::format::decode::Camel::camel(v));
+        }
+    };
+    (@camel $m:ident $v:expr, or_default $json:literal) => {
+        if !$crate::format::decode::IsDefault::is_default(&$v) {
+            $m.insert($crate::format::decode::camel($json), $crate::format::decode::Camel::camel(&$v));
+        }
+    };
+    (@camel $m:ident $v:expr, many $json:literal) => {
+        if !$v.is_empty() {
+            $m.insert($crate::format::decode::camel($json), $crate::format::decode::Camel::camel(&$v));
+        }
+    };
+    (@camel $m:ident $v:expr, $how:ident $json:literal) => {
+        $m.insert($crate::format::decode::camel($json), $crate::format::decode::Camel::camel(&$v));
     };
     (@read $f:ident req $json:literal) => { $f.req($json) };
     (@read $f:ident opt $json:literal) => { $f.opt($json) };
@@ -412,6 +522,12 @@ macro_rules! names {
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.name())
+            }
+        }
+
+        impl $crate::format::decode::Camel for $name {
+            fn camel(&self) -> serde_json::Value {
+                serde_json::Value::String(self.name().to_owned())
             }
         }
     };

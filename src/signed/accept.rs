@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::compile::snapshot::Snapshot;
+use crate::eval::wire::Source;
 use crate::format::decode::{Decode, Path};
 use crate::format::json;
 use crate::format::time::Timestamp;
@@ -164,6 +165,15 @@ pub struct Verified {
 }
 
 impl Verified {
+    /// What results from this snapshot say about it (`flagMetadata`).
+    pub fn source(&self) -> Source<'_> {
+        Source {
+            version: self.version,
+            environment: self.snapshot.environment(),
+            release: &self.snapshot.definitions().release.name,
+        }
+    }
+
     /// Whether the snapshot has passed its expiry at `now` (without skew).
     pub fn is_expired(&self, now: Timestamp) -> bool {
         self.expires_at.is_some_and(|e| now > e)

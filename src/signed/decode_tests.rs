@@ -219,3 +219,31 @@ fn errors_name_the_place_and_the_problem() {
         "missing field `definitions`"
     );
 }
+
+#[test]
+fn the_js_form_renames_fields_and_keeps_keys() {
+    use crate::format::decode::Camel;
+    let release = ReleaseFile::from_json(
+        &json!({
+            "schema": 1,
+            "release": { "name": "t", "incident_channel": "#incidents" },
+            "flags": { "snake_key": {
+                "type": "boolean",
+                "variants": { "on_x": true, "off": false },
+                "default": "off",
+                "rollback": { "variant": "off", "steps": ["turn it off"] },
+                "targets": { "on_x": ["user_1"] },
+            } }
+        })
+        .to_string(),
+    )
+    .expect("release");
+    let js = release.for_environment("production").expect("defs").camel();
+    assert_eq!(js["release"]["incidentChannel"], "#incidents");
+    assert!(js["release"].get("incident_channel").is_none());
+    let flag = &js["flags"]["snake_key"];
+    assert_eq!(flag["variants"]["on_x"], true);
+    assert_eq!(flag["targets"]["on_x"], json!(["user_1"]));
+    assert_eq!(flag["rollback"]["steps"], json!(["turn it off"]));
+    assert_eq!(flag["type"], "boolean");
+}

@@ -9,7 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
-use edgeflag::{Context, INCLUSION_SEED, ReleaseFile, Snapshot, Timestamp, VARIANT_SEED, bucket};
+use edgeflag::{
+    Context, FlagType, INCLUSION_SEED, ReleaseFile, Snapshot, Timestamp, VARIANT_SEED, bucket,
+};
 use serde_json::{Value, json};
 
 /// The repository root: the nearest folder up from this crate holding `tests/vectors`,
@@ -67,32 +69,12 @@ pub fn run_case(snap: &Snapshot, case: &Value) -> Value {
     let ctx = Context::from_json(case.get("context").unwrap_or(&json!({}))).unwrap();
     let now = at(case["at"].as_str().unwrap());
     let default = case.get("default").cloned().unwrap_or(Value::Null);
-    let (value, detail) = match case.get("type").and_then(Value::as_str) {
-        None | Some("any") => {
-            let d = snap.evaluate(key, &ctx, now);
-            (
-                d.value.cloned().unwrap_or(default),
-                serde_json::to_value(&d).unwrap(),
-            )
-        }
-        Some("boolean") => {
-            let t = snap.bool_value(key, &ctx, now, default.as_bool().unwrap());
-            (json!(t.value), serde_json::to_value(&t.detail).unwrap())
-        }
-        Some("string") => {
-            let t = snap.string_value(key, &ctx, now, default.as_str().unwrap());
-            (json!(t.value), serde_json::to_value(&t.detail).unwrap())
-        }
-        Some("number") => {
-            let t = snap.number_value(key, &ctx, now, default.as_f64().unwrap());
-            (json!(t.value), serde_json::to_value(&t.detail).unwrap())
-        }
-        Some("json") => {
-            let t = snap.json_value(key, &ctx, now, default);
-            (t.value.clone(), serde_json::to_value(&t.detail).unwrap())
-        }
-        Some(other) => panic!("unknown type {other}"),
+    let expect = match case.get("type").and_then(Value::as_str) {
+        None | Some("any") => None,
+        Some(name) => Some(FlagType::from_name(name).unwrap_or_else(|| panic!("type {name}"))),
     };
+    let typed = snap.resolve_or(key, &ctx, now, expect, default).unwrap();
+    let (value, detail) = (typed.value, serde_json::to_value(&typed.detail).unwrap());
     let mut detail = detail;
     detail["value"] = value;
     detail

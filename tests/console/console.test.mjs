@@ -63,6 +63,11 @@ describe('the release console', () => {
     assert.equal(await page.getAttribute('[data-signature]', 'data-signature'), 'valid');
     assert.equal(await page.textContent('[data-field="environment"]'), 'production');
     assert.equal(await page.locator('article.flag').count(), 6);
+    // The release's incident channel, read from definitions() in camelCase.
+    assert.equal(
+      await page.locator('a[href="https://chat.example.com/channels/season0-incidents"]').count(),
+      1,
+    );
     await page.screenshot({ path: path.join(SHOTS, 'overview.png'), fullPage: true });
     assert.deepEqual(errors, []);
   });

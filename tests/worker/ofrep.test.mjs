@@ -32,11 +32,19 @@ describe('without api keys', () => {
         snapshotVersion: 4,
         environment: 'production',
         release: 'season0',
-        flagType: 'boolean',
+        // The core's flagMetadata list, the same the npm providers report.
+        type: 'boolean',
         owner: 'matchmaking-team@example.com',
         runbook: 'https://runbooks.example.com/season0/ranked-matchmaking',
         description: 'Skill-based ranked matchmaking',
+        hotfix: false,
+        rollbackSteps: [
+          'Run `edgeflag rollback ranked-matchmaking` and publish the new snapshot',
+          'Confirm the ranked queue error rate returns under 0.1% on the dashboard',
+          'Post the incident summary in the incident channel',
+        ].join('\n'),
         rule: 'INC-2041 crash on legacy Android',
+        stale: false,
       },
     });
   });

@@ -8,6 +8,11 @@
 // does). Typed cases go through the real @openfeature/ofrep-provider and
 // @openfeature/server-sdk typed calls, so OpenFeature's own type rule decides
 // TYPE_MISMATCH. `rule`, `stage` and `percent` travel in flagMetadata.
+//
+// The same cases also go through the npm package (the wasm core in this
+// Node process, its EdgeFlagsServerProvider with the same OpenFeature SDK),
+// and the two OpenFeature paths must report the same flagMetadata, field by
+// field: both come from the core's one list.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +20,10 @@ import { after, test } from 'node:test';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { ROOT, build, keygen, mismatches, ofrep, startWorker, tmpdir } from './lib/harness.mjs';
+// The packed package's files as npm/build.sh left them (test.sh runs the npm
+// suite first); inside npm/, "edgeflag" resolves to the package itself.
+import { EdgeFlags } from '../../npm/dist/node.js';
+import { EdgeFlagsServerProvider, memoryFloor } from '../../npm/dist/openfeature.js';
 
 const dir = tmpdir();
 const key = keygen(dir);
@@ -81,6 +90,19 @@ function expiry(file) {
 }
 
 let total = 0;
+let compared = 0;
+
+/** The differences between two flagMetadata objects, field by field. */
+function metadataDiff(name, ofrepMeta, npmMeta) {
+  const keys = new Set([...Object.keys(ofrepMeta ?? {}), ...Object.keys(npmMeta ?? {})]);
+  const out = [];
+  for (const k of [...keys].sort()) {
+    const a = ofrepMeta?.[k];
+    const b = npmMeta?.[k];
+    if (a !== b) out.push(`${name}: flagMetadata.${k}: ofrep ${JSON.stringify(a)}, npm ${JSON.stringify(b)}`);
+  }
+  return out;
+}
 
 for (const file of files) {
   test(`vectors ${file.name}`, async () => {
@@ -93,14 +115,33 @@ for (const file of files) {
       new OFREPProvider({ baseUrl: worker.base, headersFactory: () => [['X-Edgeflag-At', at]] }),
     );
     const client = OpenFeature.getClient();
+    const domain = `npm-${file.name}`;
+    await OpenFeature.setProviderAndWait(
+      domain,
+      new EdgeFlagsServerProvider({
+        snapshot: snap.text,
+        trustedKeys: [key.pem],
+        environment: env,
+        floorStore: memoryFloor(),
+        now: () => at ?? new Date(),
+      }),
+    );
+    const npmClient = OpenFeature.getClient(domain);
+    const flags = EdgeFlags.fromSnapshot(snap.text, { trustedKeys: [key.pem], environment: env });
     const failures = [];
     try {
       for (const kase of file.cases) {
         total += 1;
         const type = kase.type ?? 'any';
         if (type === 'any') {
-          const single = fromOfrep(await ofrep(worker, { key: kase.flag, context: kase.context, at: kase.at }), kase);
+          const res = await ofrep(worker, { key: kase.flag, context: kase.context, at: kase.at });
+          const single = fromOfrep(res, kase);
           for (const m of mismatches(kase.expected, single)) failures.push(`${kase.name}: single: ${m}`);
+          if (res.status === 200) {
+            const npm = flags.evaluate(kase.flag, kase.context, kase.at);
+            failures.push(...metadataDiff(kase.name, res.json.metadata, npm.flagMetadata));
+            compared += 1;
+          }
           const bulk = await ofrep(worker, { context: kase.context, at: kase.at });
           assert.equal(bulk.status, 200, bulk.text);
           const item = bulk.json.flags.find((f) => f.key === kase.flag);
@@ -124,10 +165,23 @@ for (const file of files) {
           json: () => client.getObjectDetails(flag, kase.default, kase.context),
         }[type];
         assert.ok(call, `${kase.name}: unknown type ${type}`);
-        const got = fromDetails(await call());
+        const details = await call();
+        const got = fromDetails(details);
         for (const m of mismatches(kase.expected, got)) failures.push(`${kase.name}: ${type} call: ${m}`);
+        if (!details.errorCode) {
+          const npmCall = {
+            boolean: () => npmClient.getBooleanDetails(kase.flag, kase.default, kase.context),
+            string: () => npmClient.getStringDetails(kase.flag, kase.default, kase.context),
+            number: () => npmClient.getNumberDetails(kase.flag, kase.default, kase.context),
+            json: () => npmClient.getObjectDetails(kase.flag, kase.default, kase.context),
+          }[type];
+          const npm = await npmCall();
+          failures.push(...metadataDiff(`${kase.name} (${type})`, details.flagMetadata, npm.flagMetadata));
+          compared += 1;
+        }
       }
     } finally {
+      flags.free();
       await worker.close();
     }
     assert.deepEqual(failures, [], `${failures.length} of ${file.cases.length} cases failed`);
@@ -136,4 +190,5 @@ for (const file of files) {
 
 test('the suite promises at least 300 cases', () => {
   assert.ok(total >= 300, `only ${total} vector cases ran`);
+  assert.ok(compared >= 250, `flagMetadata compared for only ${compared} cases`);
 });

@@ -40,9 +40,10 @@ describe('wrangler dev with wrangler.toml', () => {
     assert.deepEqual(await r.json(), {
       key: 'hotfix-login-throttle', value: true, reason: 'STATIC', variant: 'on',
       metadata: {
-        snapshotVersion: 1, environment: 'production', release: 'season0', flagType: 'boolean',
+        snapshotVersion: 1, environment: 'production', release: 'season0', type: 'boolean',
         owner: 'platform-team@example.com', runbook: 'https://runbooks.example.com/season0/login-throttle',
         description: 'Hotfix: throttle login retries (INC-2050)', hotfix: true,
+        rollbackSteps: 'Run `edgeflag rollback hotfix-login-throttle`', stale: false,
       },
     });
   });

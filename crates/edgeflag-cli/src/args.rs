@@ -59,7 +59,7 @@ pub enum Command {
         all: bool,
         /// A typed call, as an SDK makes it: boolean, string, number or json. A flag of
         /// another type gives the default with TYPE_MISMATCH.
-        #[arg(long, requires = "default", value_parser = ["boolean", "string", "number", "json"])]
+        #[arg(long, requires = "default", value_parser = flag_types())]
         r#type: Option<String>,
         /// The caller's default (JSON), returned with the reason when evaluation fails.
         #[arg(long, allow_hyphen_values = true)]
@@ -220,4 +220,9 @@ pub struct OptionalTrust {
     /// Trusted public keys (default: the public key of --key).
     #[arg(long)]
     pub trust: Vec<PathBuf>,
+}
+
+/// The core's flag type names: `--type` takes exactly these.
+fn flag_types() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(edgeflag::FlagType::NAMES.iter().map(|(n, _)| *n))
 }

@@ -9,18 +9,20 @@ use crate::EdgeFlags;
 use crate::context::FlagContext;
 use serde_json::Value;
 
-use crate::convert::{camel, error, js_message, timestamp};
+use crate::convert::{error, js_message, timestamp};
+use edgeflag::{Camel, camel};
 
 #[wasm_bindgen]
 impl EdgeFlags {
-    /// The snapshot's definitions as signed (the release file's JSON shape).
-    pub fn definitions(&self) -> Result<JsValue, JsError> {
-        to_js(self.verified.snapshot.definitions())
+    /// The snapshot's definitions as signed (the release file's shape), with
+    /// camelCase field names (`incidentChannel`) and keys as written.
+    pub fn definitions(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.verified.snapshot.definitions().camel())
     }
 
     /// Where every flag's rollout and partial rollbacks stand at `now`
     /// (microseconds), camelCase.
-    pub fn status(&self, now: f64) -> Result<JsValue, JsError> {
+    pub fn status(&self, now: f64) -> Result<JsValue, JsValue> {
         let now = timestamp(now).ok_or_else(bad_time)?;
         let status = serde_json::to_value(self.verified.snapshot.status(now))
             .map_err(|e| error("GENERAL", e))?;
@@ -35,7 +37,7 @@ impl EdgeFlags {
         users: f64,
         now: f64,
         template: &FlagContext,
-    ) -> Result<JsValue, JsError> {
+    ) -> Result<JsValue, JsValue> {
         let now = timestamp(now).ok_or_else(bad_time)?;
         if !(users >= 0.0 && users.fract() == 0.0 && users <= u32::MAX as f64) {
             return Err(error(
@@ -66,7 +68,7 @@ impl EdgeFlags {
     }
 }
 
-fn bad_time() -> JsError {
+fn bad_time() -> JsValue {
     error(
         "INVALID_ARGUMENT",
         "now must be a Date, epoch milliseconds or an rfc 3339 string",
@@ -75,7 +77,7 @@ fn bad_time() -> JsError {
 
 /// A JS value from anything serializable. `JSON.parse` builds large objects
 /// (definitions, simulations) faster than element-by-element conversion.
-pub(crate) fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
+pub(crate) fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsValue> {
     let json = serde_json::to_string(value).map_err(|e| error("GENERAL", e))?;
     js_sys::JSON::parse(&json).map_err(|e| error("GENERAL", js_message(&e)))
 }

@@ -5,11 +5,13 @@ use std::fmt::Display;
 use edgeflag::Timestamp;
 use wasm_bindgen::prelude::*;
 
-/// A `JsError` whose message starts with a stable code (`BAD_SIGNATURE: ...`):
-/// `JsError` carries no other field, and the JS wrapper splits the two into an
-/// `EdgeFlagsError` with `.code`.
-pub(crate) fn error(code: &str, message: impl Display) -> JsError {
-    JsError::new(&format!("{code}: {message}"))
+/// A JS `Error` with a stable `code` property (`BAD_SIGNATURE`, ...): the code
+/// crosses as data, and the JS wrapper makes it an `EdgeFlagsError`.
+pub(crate) fn error(code: &str, message: impl Display) -> JsValue {
+    let e = js_sys::Error::new(&message.to_string());
+    // Setting a property on a fresh Error cannot fail.
+    let _ = js_sys::Reflect::set(&e, &JsValue::from_str("code"), &JsValue::from_str(code));
+    e.into()
 }
 
 /// Microseconds since the epoch of an evaluation time given from JS: a `Date`,
@@ -48,43 +50,5 @@ pub(crate) fn js_message(e: &JsValue) -> String {
         None => e
             .as_string()
             .unwrap_or_else(|| "a value that is not an Error was thrown".into()),
-    }
-}
-
-/// `error_message` → `errorMessage`: the core speaks JSON's snake_case, JS and
-/// OpenFeature camelCase.
-pub(crate) fn camel(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            // Field names are ASCII; this avoids Unicode case tables in the build.
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn snake_case_becomes_camel_case() {
-        assert_eq!(camel("error_message"), "errorMessage");
-        assert_eq!(camel("rollback_steps"), "rollbackSteps");
-        assert_eq!(camel("value"), "value");
-    }
-
-    #[test]
-    fn timestamps_are_floored_to_the_microsecond() {
-        assert_eq!(timestamp(1.9), Some(Timestamp::from_micros(1)));
-        assert_eq!(timestamp(f64::NAN), None);
-        assert_eq!(timestamp(f64::INFINITY), None);
     }
 }

@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 
 pub use context::FlagContext;
 pub use convert::time_micros;
-pub use resolve::{ANY, BOOLEAN, NUMBER, OBJECT, STRING, UNCACHED};
+pub use resolve::{Kind, UNCACHED};
 
 use convert::{error, timestamp};
 use outcome::Outcomes;
@@ -24,6 +24,19 @@ use outcome::Outcomes;
 #[wasm_bindgen(js_name = mayChange)]
 pub fn may_change(code: &str) -> bool {
     edgeflag::SnapshotError::may_change(code)
+}
+
+/// The result number that stands for "read it with `lastOutcome()`".
+#[wasm_bindgen(js_name = uncachedOutcome)]
+pub fn uncached_outcome() -> u32 {
+    UNCACHED
+}
+
+/// An envelope as bytes (a string's UTF-8, any `ArrayBuffer` view, or an
+/// `ArrayBuffer`), as `fromSnapshot` reads it; `MALFORMED` for anything else.
+#[wasm_bindgen(js_name = envelopeBytes)]
+pub fn envelope_bytes(envelope: &JsValue) -> Result<Vec<u8>, JsValue> {
+    options::envelope_bytes(envelope)
 }
 
 /// A verified snapshot, ready to evaluate.
@@ -43,7 +56,7 @@ impl EdgeFlags {
     /// (`BAD_SIGNATURE`, `EXPIRED`, ...), `INVALID_KEY` for a trusted key that
     /// is not an Ed25519 SPKI PEM, `INVALID_ARGUMENT` for other bad options.
     #[wasm_bindgen(js_name = fromSnapshot)]
-    pub fn from_snapshot(envelope: &JsValue, options: &JsValue) -> Result<EdgeFlags, JsError> {
+    pub fn from_snapshot(envelope: &JsValue, options: &JsValue) -> Result<EdgeFlags, JsValue> {
         let (policy, holding) = options::policy(options)?;
         let bytes = options::envelope_bytes(envelope)?;
         let verified =
@@ -129,7 +142,7 @@ impl EdgeFlags {
 
     /// Parses a context once, for any number of evaluations (`INVALID_CONTEXT`
     /// when it is not an object of JSON-compatible attributes).
-    pub fn context(&self, attributes: &JsValue) -> Result<FlagContext, JsError> {
+    pub fn context(&self, attributes: &JsValue) -> Result<FlagContext, JsValue> {
         context::parse_context(attributes)
             .map(|ctx| FlagContext { ctx })
             .map_err(|m| error("INVALID_CONTEXT", m))

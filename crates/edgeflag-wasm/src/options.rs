@@ -20,7 +20,7 @@ const OPTIONS: [&str; 8] = [
 
 /// The envelope as bytes: a string (its UTF-8), or any `ArrayBuffer` view
 /// (`Uint8Array`, Node's `Buffer`) or `ArrayBuffer`.
-pub(crate) fn envelope_bytes(envelope: &JsValue) -> Result<Vec<u8>, JsError> {
+pub(crate) fn envelope_bytes(envelope: &JsValue) -> Result<Vec<u8>, JsValue> {
     if let Some(text) = envelope.as_string() {
         return Ok(text.into_bytes());
     }
@@ -43,12 +43,12 @@ pub(crate) fn envelope_bytes(envelope: &JsValue) -> Result<Vec<u8>, JsError> {
     ))
 }
 
-fn bad(message: impl std::fmt::Display) -> JsError {
+fn bad(message: impl std::fmt::Display) -> JsValue {
     error("INVALID_ARGUMENT", message)
 }
 
 /// A non-negative integer option, `None` when absent.
-fn count(options: &JsValue, name: &str) -> Result<Option<f64>, JsError> {
+fn count(options: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
     let v = get(options, name)?;
     if v.is_undefined() {
         return Ok(None);
@@ -61,7 +61,7 @@ fn count(options: &JsValue, name: &str) -> Result<Option<f64>, JsError> {
     }
 }
 
-fn get(options: &JsValue, name: &str) -> Result<JsValue, JsError> {
+fn get(options: &JsValue, name: &str) -> Result<JsValue, JsValue> {
     Reflect::get(options, &JsValue::from_str(name))
         .map_err(|_| bad(format!("options.{name} cannot be read")))
 }
@@ -69,7 +69,7 @@ fn get(options: &JsValue, name: &str) -> Result<JsValue, JsError> {
 /// What `fromSnapshot` verifies with, and what the caller holds. Unknown
 /// option names are errors, so a misspelt `minVersion` cannot silently turn
 /// replay protection off.
-pub(crate) fn policy(options: &JsValue) -> Result<(Policy, Holding), JsError> {
+pub(crate) fn policy(options: &JsValue) -> Result<(Policy, Holding), JsValue> {
     if !options.is_object() {
         return Err(bad(
             "options must be an object with at least `trustedKeys` (pem public keys)",
@@ -154,7 +154,7 @@ pub(crate) fn policy(options: &JsValue) -> Result<(Policy, Holding), JsError> {
 }
 
 /// `{ version, digest }` (an `EdgeFlags` has both).
-fn mark(value: &JsValue, name: &str) -> Result<Mark, JsError> {
+fn mark(value: &JsValue, name: &str) -> Result<Mark, JsValue> {
     if !value.is_object() {
         return Err(bad(format!(
             "options.{name} must be an object with `version` and `digest` (an EdgeFlags has both)"

@@ -5,12 +5,10 @@
 //! number and the JS side reuses that object. A flag has few distinct results
 //! (variants × reasons × rules × stages), so the table stays small.
 
-use edgeflag::{ErrorCode, Field, Reason, Resolution};
+use edgeflag::{Field, Reason, Resolution, Source, camel};
 use js_sys::{Array, Object, Reflect};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
-
-use crate::convert::camel;
 
 /// Returned instead of a number for a result that is not kept (errors whose
 /// message depends on the input): read it with `lastOutcome()`.
@@ -30,7 +28,8 @@ struct Outcome {
 }
 
 impl Outcome {
-    fn new(r: &Resolution, use_default: bool) -> Self {
+    fn new(r: &Resolution, source: &Source) -> Self {
+        let use_default = r.uses_default();
         Outcome {
             variant: r.variant.map(Into::into),
             reason: r.reason,
@@ -39,14 +38,14 @@ impl Outcome {
             stage: r.stage,
             percent: r.percent.map(f64::to_bits),
             use_default,
-            js: detail(r, use_default),
+            js: detail(r, source),
         }
     }
 
     // The value is the variant's, so it needs no comparing of its own.
-    fn matches(&self, r: &Resolution, use_default: bool) -> bool {
+    fn matches(&self, r: &Resolution) -> bool {
         self.reason == r.reason
-            && self.use_default == use_default
+            && self.use_default == r.uses_default()
             && self.variant.as_deref() == r.variant
             && self.rule.as_deref() == r.rule
             && self.stage == r.stage
@@ -74,14 +73,14 @@ impl Outcomes {
     }
 
     /// The number of this result of `flag`, numbering it if it is new.
-    pub(crate) fn intern(&mut self, flag: usize, r: &Resolution, use_default: bool) -> u32 {
+    pub(crate) fn intern(&mut self, flag: usize, r: &Resolution, source: &Source) -> u32 {
         let Some(known) = self.flags.get_mut(flag) else {
-            return self.uncached(detail(r, use_default));
+            return self.uncached(detail(r, source));
         };
-        if let Some(i) = known.iter().position(|o| o.matches(r, use_default)) {
+        if let Some(i) = known.iter().position(|o| o.matches(r)) {
             return i as u32;
         }
-        let outcome = Outcome::new(r, use_default);
+        let outcome = Outcome::new(r, source);
         if known.len() >= MAX_PER_FLAG {
             return self.uncached(outcome.js);
         }
@@ -105,34 +104,18 @@ impl Outcomes {
     }
 }
 
-/// The core's resolution as a JS object with camelCase keys, without the
-/// flag's metadata (sent once per flag), and `useDefault` when the caller's
-/// default is the value. The core's field list decides the fields.
-pub(crate) fn detail(r: &Resolution, use_default: bool) -> JsValue {
+/// The core's resolution as a JS object with camelCase keys, its
+/// OpenFeature `flagMetadata` (frozen, shared by every caller of this
+/// result), and `useDefault` when the caller's default is the value. The
+/// core's field lists decide every field.
+pub(crate) fn detail(r: &Resolution, source: &Source) -> JsValue {
     let out = object(r.fields());
-    set(&out, "useDefault", &JsValue::from_bool(use_default));
-    out.into()
-}
-
-/// A result for an input the core never saw (a context or time that does not
-/// convert): the caller's default, with the OpenFeature code.
-pub(crate) fn error_detail(code: ErrorCode, message: &str) -> JsValue {
-    let out = object(vec![
-        ("value", Field::Json(None)),
-        ("variant", Field::Str(None)),
-        ("reason", Field::Str(Some(Reason::Error.as_str()))),
-        ("error_code", Field::Str(Some(code.as_str()))),
-        ("error_message", Field::Str(Some(message))),
-    ]);
-    set(&out, "useDefault", &JsValue::TRUE);
-    out.into()
-}
-
-/// A flag's metadata with camelCase keys: what the core's resolution says
-/// (owner, runbook, rollback steps, ...) plus the snapshot's version.
-pub(crate) fn metadata(r: &Resolution, version: u64) -> JsValue {
-    let out = object(r.metadata());
-    set(&out, "snapshotVersion", &JsValue::from_f64(version as f64));
+    let meta = Object::new();
+    for (k, v) in r.flag_metadata(source) {
+        set(&meta, &k, &field(v));
+    }
+    set(&out, "flagMetadata", &Object::freeze(&meta));
+    set(&out, "useDefault", &JsValue::from_bool(r.uses_default()));
     out.into()
 }
 

@@ -15,7 +15,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use common::{js, json_of, message, options};
 use edgeflag::{PAYLOAD_TYPE, Payload, SnapshotError, pae};
-use edgeflag_wasm::{ANY, EdgeFlags, UNCACHED, time_micros};
+use edgeflag_wasm::{EdgeFlags, Kind, UNCACHED, time_micros};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -231,14 +231,14 @@ fn expired_snapshots_load_only_when_nothing_fresh_is_served_and_serve_stale() {
     let ctx = flags
         .context(&js(&json!({ "targetingKey": "user-1" })))
         .unwrap();
-    let id = flags.resolve(&ctx, 0, ANY, now);
+    let id = flags.resolve(&ctx, 0, Kind::Any, now);
     assert_eq!(json_of(&flags.outcome(0, id).unwrap())["reason"], "STALE");
 }
 
 #[wasm_bindgen_test]
 fn snapshot_facts_and_metadata() {
     let envelope = common::signed(&season0(7, Some("2026-12-09T00:00:00Z")), 1);
-    let flags = common::load(
+    let mut flags = common::load(
         &envelope,
         &options(json!({ "now": "2026-12-02T00:00:00Z" })),
     );
@@ -249,13 +249,26 @@ fn snapshot_facts_and_metadata() {
     assert!(flags.digest().starts_with("sha256:"));
     assert_eq!(flags.signed_by(), vec![common::key(1).public().key_id()]);
     assert_eq!(flags.flag_keys()[0], "ranked-matchmaking");
-    let meta = json_of(&flags.flag_metadata(0).unwrap());
+    let ctx = flags
+        .context(&js(&json!({ "targetingKey": "u1" })))
+        .unwrap();
+    let now = time_micros(&JsValue::from_str("2026-12-02T00:00:00Z"));
+    let id = flags.resolve(&ctx, 0, Kind::Any, now);
+    let meta = json_of(&flags.outcome(0, id).unwrap())["flagMetadata"].clone();
     assert_eq!(meta["owner"], "matchmaking-team@example.com");
     assert_eq!(meta["snapshotVersion"], 7);
-    assert_eq!(meta["rollbackSteps"].as_array().unwrap().len(), 3);
-    let missing = json_of(&flags.missing("nope").unwrap());
+    assert_eq!(meta["environment"], "production");
+    assert_eq!(meta["hotfix"], false);
+    // OpenFeature's metadata is flat: the rollback steps are lines of text.
+    assert_eq!(meta["rollbackSteps"].as_str().unwrap().lines().count(), 3);
+    let missing = json_of(&flags.missing("nope"));
     assert_eq!(missing["errorCode"], "FLAG_NOT_FOUND");
-    assert_eq!(missing["flagMetadata"], json!({ "snapshotVersion": 7 }));
+    assert_eq!(missing["useDefault"], true);
+    assert_eq!(
+        missing["flagMetadata"],
+        json!({ "snapshotVersion": 7, "environment": "production",
+                "release": missing["flagMetadata"]["release"], "stale": false })
+    );
 }
 
 #[wasm_bindgen_test]
@@ -272,7 +285,7 @@ fn contexts_that_do_not_convert() {
             panic!("{bad:?} made a context")
         };
         assert!(message(e).starts_with("INVALID_CONTEXT: the context must be an object"));
-        assert_eq!(flags.resolve_with(&bad, 0, ANY, now), UNCACHED);
+        assert_eq!(flags.resolve_with(&bad, 0, Kind::Any, now), UNCACHED);
         let o = json_of(&flags.last_outcome().unwrap());
         assert_eq!(
             (o["reason"].as_str(), o["errorCode"].as_str()),
@@ -289,13 +302,15 @@ fn contexts_that_do_not_convert() {
     );
     // No context at all is the empty context.
     assert!(flags.context(&JsValue::UNDEFINED).is_ok() && flags.context(&JsValue::NULL).is_ok());
-    // An unusable time is an error result, not a throw.
+    // An unusable time is an error result, not a throw, numbered like any
+    // other (its message does not depend on the input), with the flag's metadata.
     let ctx = flags.context(&JsValue::NULL).unwrap();
-    assert_eq!(flags.resolve(&ctx, 0, ANY, f64::NAN), UNCACHED);
-    assert_eq!(
-        json_of(&flags.last_outcome().unwrap())["errorCode"],
-        "GENERAL"
-    );
+    let id = flags.resolve(&ctx, 0, Kind::Any, f64::NAN);
+    assert_ne!(id, UNCACHED);
+    let bad_time = json_of(&flags.outcome(0, id).unwrap());
+    assert_eq!(bad_time["errorCode"], "GENERAL");
+    assert_eq!(bad_time["useDefault"], true);
+    assert!(bad_time["flagMetadata"]["owner"].is_string());
 }
 
 #[wasm_bindgen_test]
@@ -323,7 +338,7 @@ fn dates_are_times() {
     let mut flags = common::load(&envelope, &options(json!({})));
     let attrs = js(&json!({}));
     js_sys::Reflect::set(&attrs, &"signedUp".into(), &date).unwrap();
-    let id = flags.resolve_with(&attrs, 0, ANY, time_micros(&JsValue::UNDEFINED));
+    let id = flags.resolve_with(&attrs, 0, Kind::Any, time_micros(&JsValue::UNDEFINED));
     let o = json_of(&flags.outcome(0, id).unwrap());
     assert_eq!(
         (o["variant"].as_str(), o["reason"].as_str()),
@@ -365,6 +380,9 @@ fn console_calls_answer_in_camel_case() {
         3
     );
     assert_eq!(defs["environment"], "production");
+    // JS names: camelCase fields, keys as written.
+    assert!(defs["release"].get("incident_channel").is_none());
+    assert!(defs["release"]["incidentChannel"].is_string());
     // changedFlags: the flags whose definitions differ from a previous snapshot.
     let mut p = season0(2, None);
     p.definitions

@@ -14,7 +14,7 @@
 mod common;
 
 use common::json_of;
-use edgeflag_wasm::{ANY, BOOLEAN, EdgeFlags, NUMBER, OBJECT, STRING, UNCACHED, time_micros};
+use edgeflag_wasm::{EdgeFlags, Kind, UNCACHED, time_micros};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -32,7 +32,7 @@ fn detail(
     flags: &mut EdgeFlags,
     keys: &[String],
     key: &str,
-    kind: u32,
+    kind: Kind,
     ctx: &Ctx,
     now: f64,
     default: &Value,
@@ -51,7 +51,7 @@ fn detail(
             };
             o.unwrap_or_else(|e| panic!("outcome: {}", common::message(e)))
         }
-        None => flags.missing(key).unwrap(),
+        None => flags.missing(key),
     };
     let mut o = json_of(&o);
     let use_default = o["useDefault"].as_bool().unwrap();
@@ -79,13 +79,13 @@ fn snake_case(detail: &Value) -> Value {
     out
 }
 
-fn kind_of(case: &Value) -> u32 {
+fn kind_of(case: &Value) -> Kind {
     match case.get("type").and_then(Value::as_str) {
-        None | Some("any") => ANY,
-        Some("boolean") => BOOLEAN,
-        Some("string") => STRING,
-        Some("number") => NUMBER,
-        Some("json") => OBJECT,
+        None | Some("any") => Kind::Any,
+        Some("boolean") => Kind::Boolean,
+        Some("string") => Kind::String,
+        Some("number") => Kind::Number,
+        Some("json") => Kind::Object,
         Some(other) => panic!("unknown type {other}"),
     }
 }
@@ -187,7 +187,7 @@ fn resolve_all_matches_one_by_one() {
         for (flag, id) in all.iter().enumerate() {
             assert_eq!(
                 *id,
-                flags.resolve(&ctx, flag as u32, ANY, now),
+                flags.resolve(&ctx, flag as u32, Kind::Any, now),
                 "{user} #{flag}"
             );
         }

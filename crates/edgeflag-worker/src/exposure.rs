@@ -47,7 +47,7 @@ pub fn data_point(e: &Exposure<'_>, l: &Loaded) -> DataPoint {
         blobs: [
             e.flag.to_owned(),
             e.variant.unwrap_or_default().to_owned(),
-            e.reason.as_str().to_owned(),
+            e.reason.name().to_owned(),
             l.environment().to_owned(),
             l.version.to_string(),
         ],
@@ -67,7 +67,7 @@ pub fn log_line(e: &Exposure<'_>, l: &Loaded, sample: f64) -> String {
         "event": "exposure",
         "flag": e.flag,
         "variant": e.variant,
-        "reason": e.reason.as_str(),
+        "reason": e.reason.name(),
         "snapshot_version": l.version,
         "environment": l.environment(),
         "release": l.release(),

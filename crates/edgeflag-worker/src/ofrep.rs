@@ -8,7 +8,7 @@
 //! reports the same resolution. `metadata` (the client's `flagMetadata`) holds
 //! primitives only, as the schema requires.
 
-use edgeflag::{Context, ErrorCode, Reason, Resolution, Timestamp};
+use edgeflag::{Context, ErrorCode, FieldMap, Resolution, Source, Timestamp};
 use serde::Deserialize;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -25,21 +25,21 @@ pub struct Failure {
 
 impl Failure {
     pub fn parse(details: impl Into<String>) -> Self {
-        Failure::new(400, ErrorCode::ParseError.as_str(), details)
+        Failure::new(400, ErrorCode::ParseError.name(), details)
     }
 
     pub fn invalid_context(details: impl Into<String>) -> Self {
-        Failure::new(400, ErrorCode::InvalidContext.as_str(), details)
+        Failure::new(400, ErrorCode::InvalidContext.name(), details)
     }
 
     pub fn general(status: u16, details: impl Into<String>) -> Self {
-        Failure::new(status, ErrorCode::General.as_str(), details)
+        Failure::new(status, ErrorCode::General.name(), details)
     }
 
     /// No snapshot has loaded yet. A 500, the spec's status for a server that
     /// cannot evaluate, so providers surface the code and its details.
     pub fn not_ready(details: impl Into<String>) -> Self {
-        Failure::new(500, ErrorCode::ProviderNotReady.as_str(), details)
+        Failure::new(500, ErrorCode::ProviderNotReady.name(), details)
     }
 
     fn new(status: u16, code: &'static str, details: impl Into<String>) -> Self {
@@ -106,7 +106,7 @@ pub fn single<'a>(
     let Some(id) = loaded.snapshot.flag_id(key) else {
         return Err(Failure::new(
             404,
-            ErrorCode::FlagNotFound.as_str(),
+            ErrorCode::FlagNotFound.name(),
             format!("flag `{key}` is not in snapshot version {}", loaded.version),
         ));
     };
@@ -200,7 +200,7 @@ impl Serialize for Item<'_, '_> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("key", self.key)?;
         if let Some(e) = &r.error {
-            m.serialize_entry("errorCode", ErrorCode::General.as_str())?;
+            m.serialize_entry("errorCode", ErrorCode::General.name())?;
             m.serialize_entry("errorDetails", &e.to_string())?;
             return m.end();
         }
@@ -208,7 +208,7 @@ impl Serialize for Item<'_, '_> {
         if let Some(v) = r.value {
             m.serialize_entry("value", v)?;
         }
-        m.serialize_entry("reason", r.reason.as_str())?;
+        m.serialize_entry("reason", r.reason.name())?;
         if let Some(v) = r.variant {
             m.serialize_entry("variant", v)?;
         }
@@ -225,39 +225,14 @@ struct Metadata<'r, 'a> {
 
 impl Serialize for Metadata<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (r, l) = (self.r, self.l);
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("snapshotVersion", &l.version)?;
-        m.serialize_entry("environment", l.environment())?;
-        m.serialize_entry("release", l.release())?;
-        if let Some(def) = r.flag {
-            m.serialize_entry("flagType", def.kind.name())?;
-            for (k, v) in [
-                ("owner", &def.owner),
-                ("runbook", &def.runbook),
-                ("description", &def.description),
-            ] {
-                if let Some(v) = v {
-                    m.serialize_entry(k, v)?;
-                }
-            }
-            if def.hotfix {
-                m.serialize_entry("hotfix", &true)?;
-            }
-        }
-        if let Some(rule) = r.rule {
-            m.serialize_entry("rule", rule)?;
-        }
-        if let Some(stage) = r.stage {
-            m.serialize_entry("stage", &stage)?;
-        }
-        if let Some(percent) = r.percent {
-            m.serialize_entry("percent", &percent)?;
-        }
-        if r.reason == Reason::Stale {
-            m.serialize_entry("stale", &true)?;
-        }
-        m.end()
+        let l = self.l;
+        let source = Source {
+            version: l.version,
+            environment: l.environment(),
+            release: l.release(),
+        };
+        // The core's flagMetadata, the same list the npm providers send.
+        FieldMap(&self.r.flag_metadata(&source)).serialize(s)
     }
 }
 

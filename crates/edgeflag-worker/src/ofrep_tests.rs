@@ -1,6 +1,7 @@
 use super::*;
 use crate::loader::{Loader, Outcome};
 use crate::testkit::{at, config, envelope, key};
+use edgeflag::Reason;
 use serde_json::{Value, json};
 
 fn loaded(expires_at: Option<&str>) -> std::rc::Rc<Loaded> {
@@ -70,8 +71,9 @@ fn single_answers_with_metadata() {
         json(&a.body),
         json!({"key": "new-checkout", "value": true, "reason": "TARGETING_MATCH", "variant": "on",
             "metadata": {"snapshotVersion": 7, "environment": "production", "release": "unit",
-                "flagType": "boolean", "owner": "payments-team",
-                "runbook": "https://runbooks.example/new-checkout", "rule": "beta testers"}})
+                "type": "boolean", "owner": "payments-team",
+                "runbook": "https://runbooks.example/new-checkout", "hotfix": false,
+                "rule": "beta testers", "stale": false}})
     );
     assert_eq!(
         a.exposures,

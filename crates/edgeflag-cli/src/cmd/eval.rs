@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use edgeflag::{Context, Timestamp, Verified};
+use edgeflag::{Context, FlagType, Timestamp, Verified};
 use serde_json::Value;
 
 use crate::args::Trust;
@@ -84,41 +84,20 @@ fn detail(v: &Verified, key: &str, ctx: &Context, now: Timestamp, q: &Query) -> 
             .map_err(|e| CliError::input(format!("--default: not json: {e}")))?,
         None => Value::Null,
     };
-    let s = &v.snapshot;
-    let wrong = |want: &str| CliError::input(format!("--default: {default} is not a {want}"));
-    let (value, resolution) = match q.kind {
-        None => {
-            let r = s.evaluate(key, ctx, now);
-            (r.value.cloned().unwrap_or(default.clone()), r)
-        }
-        Some("boolean") => {
-            let t = s.bool_value(
-                key,
-                ctx,
-                now,
-                default.as_bool().ok_or_else(|| wrong("boolean"))?,
-            );
-            (Value::Bool(t.value), t.detail)
-        }
-        Some("string") => {
-            let d = default.as_str().ok_or_else(|| wrong("string"))?;
-            let t = s.string_value(key, ctx, now, d);
-            (Value::String(t.value), t.detail)
-        }
-        Some("number") => {
-            let t = s.number_value(
-                key,
-                ctx,
-                now,
-                default.as_f64().ok_or_else(|| wrong("number"))?,
-            );
-            (serde_json::json!(t.value), t.detail)
-        }
-        Some(_) => {
-            let t = s.json_value(key, ctx, now, default.clone());
-            (t.value, t.detail)
-        }
+    let expect = match q.kind {
+        None => None,
+        Some(name) => Some(FlagType::from_name(name).ok_or_else(|| {
+            CliError::input(format!(
+                "--type: `{name}` is not boolean, string, number or json"
+            ))
+        })?),
     };
+    // The core decides the type check and when the default is the value.
+    let typed = v
+        .snapshot
+        .resolve_or(key, ctx, now, expect, default)
+        .map_err(|e| CliError::input(format!("--default: {e}")))?;
+    let (value, resolution) = (typed.value, typed.detail);
     let mut out = serde_json::to_value(&resolution)
         .map_err(|e| CliError::input(format!("cannot encode the result: {e}")))?;
     if let Some(obj) = out.as_object_mut() {

@@ -41,7 +41,7 @@ pub fn simulate(
             .map(|o| {
                 vec![
                     o.variant.clone().unwrap_or_default(),
-                    o.reason.as_str().to_owned(),
+                    o.reason.name().to_owned(),
                     o.users.to_string(),
                     out::percent(o.share),
                     out::bar(o.share, 40),

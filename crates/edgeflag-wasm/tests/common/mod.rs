@@ -104,9 +104,19 @@ pub fn options(extra: Value) -> JsValue {
 }
 
 /// The message of a rejected call.
-pub fn message(e: JsError) -> String {
-    let v: JsValue = e.into();
-    String::from(v.dyn_into::<js_sys::Error>().unwrap().message())
+/// `CODE: message` of a thrown error: its `code` property (the code crosses
+/// as data, not inside the text) and its message.
+pub fn message(e: JsValue) -> String {
+    let code = js_sys::Reflect::get(&e, &JsValue::from_str("code"))
+        .unwrap()
+        .as_string()
+        .unwrap_or_else(|| panic!("no code property on {e:?}"));
+    let text = String::from(e.dyn_into::<js_sys::Error>().unwrap().message());
+    assert!(
+        !text.starts_with(&format!("{code}:")),
+        "code in the text: {text}"
+    );
+    format!("{code}: {text}")
 }
 
 pub fn load(envelope: &str, options: &JsValue) -> EdgeFlags {
