@@ -103,7 +103,6 @@ pub fn options(extra: Value) -> JsValue {
     js(&o)
 }
 
-/// The message of a rejected call.
 /// `CODE: message` of a thrown error: its `code` property (the code crosses
 /// as data, not inside the text) and its message.
 pub fn message(e: JsValue) -> String {
