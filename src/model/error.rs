@@ -72,10 +72,11 @@ pub enum ReleaseError {
     PrerequisiteCycle { cycle: Vec<String> },
 }
 
-impl ReleaseError {
-    /// The location in the release file, when the error has one.
-    pub fn loc(&self) -> Option<&Loc> {
-        match self {
+/// The variants that carry a location, listed once for `loc` and `loc_mut`
+/// (the match binds `at` by reference or mutably, as the scrutinee is).
+macro_rules! located {
+    ($e:expr) => {
+        match $e {
             ReleaseError::Shape { at, .. }
             | ReleaseError::UnknownEnvironment { at, .. }
             | ReleaseError::UnknownVariant { at, .. }
@@ -94,6 +95,13 @@ impl ReleaseError {
             | ReleaseError::BadCondition { at, .. } => Some(at),
             _ => None,
         }
+    };
+}
+
+impl ReleaseError {
+    /// The location in the release file, when the error has one.
+    pub fn loc(&self) -> Option<&Loc> {
+        located!(self)
     }
 
     /// The line in the release file, when known.
@@ -107,25 +115,7 @@ impl ReleaseError {
     // Only line lookup (TOML sources) rewrites locations.
     #[cfg(feature = "toml")]
     pub(crate) fn loc_mut(&mut self) -> Option<&mut Loc> {
-        match self {
-            ReleaseError::Shape { at, .. }
-            | ReleaseError::UnknownEnvironment { at, .. }
-            | ReleaseError::UnknownVariant { at, .. }
-            | ReleaseError::UnknownSegment { at, .. }
-            | ReleaseError::UnknownFlag { at, .. }
-            | ReleaseError::BadTime { at, .. }
-            | ReleaseError::BadDuration { at, .. }
-            | ReleaseError::StagesNotIncreasing { at, .. }
-            | ReleaseError::PercentOutOfRange { at, .. }
-            | ReleaseError::PercentTooPrecise { at, .. }
-            | ReleaseError::WeightsSum { at, .. }
-            | ReleaseError::DuplicateName { at, .. }
-            | ReleaseError::WrongValueType { at, .. }
-            | ReleaseError::Missing { at, .. }
-            | ReleaseError::Conflict { at, .. }
-            | ReleaseError::BadCondition { at, .. } => Some(at),
-            _ => None,
-        }
+        located!(self)
     }
 }
 
