@@ -19,7 +19,7 @@ pub use format::decode::{Camel, DecodeError, camel};
 pub use format::json::{DEFAULT_MAX_DEPTH, JsonError};
 pub use format::path::{Loc, Seg};
 pub use format::time::{Timestamp, parse_duration};
-pub use model::context::{Attr, Context, ContextError, Text};
+pub use model::context::{Attr, Context, ContextError, TARGETING_KEY, Text};
 pub use model::error::ReleaseError;
 pub use model::*;
 pub use reports::checklist::{

@@ -11,6 +11,7 @@ import {
   timeMicros,
   uncachedOutcome,
 } from "./edgeflag_wasm.js";
+import { PlainContexts } from "./slots.js";
 
 export { FlagContext, mayChange };
 
@@ -18,6 +19,7 @@ export { FlagContext, mayChange };
 // when the first snapshot loads: the wasm is not instantiated before.
 let UNCACHED;
 const { Any: ANY, Boolean: BOOLEAN, String: STRING, Number: NUMBER, Object: OBJECT } = Kind;
+const KINDS = { boolean: BOOLEAN, string: STRING, number: NUMBER, object: OBJECT };
 
 const NEW = Symbol("EdgeFlags");
 
@@ -88,6 +90,18 @@ function tidy(o) {
   return o;
 }
 
+// OpenFeature's ResolutionDetails of a result with `value` as its value.
+function resolution(o, value) {
+  return {
+    value,
+    variant: o.variant,
+    reason: o.reason,
+    errorCode: o.errorCode,
+    errorMessage: o.errorMessage,
+    flagMetadata: o.flagMetadata,
+  };
+}
+
 export class EdgeFlags {
   #core;
   #freed = false;
@@ -95,6 +109,7 @@ export class EdgeFlags {
   #ids = new Map();
   #outcomes;
   #facts;
+  #plain;
 
   /** @internal Use `EdgeFlags.fromSnapshot`. */
   constructor(token, core) {
@@ -104,6 +119,7 @@ export class EdgeFlags {
     this.#keys = core.flagKeys();
     this.#keys.forEach((k, i) => this.#ids.set(k, i));
     this.#outcomes = this.#keys.map(() => []);
+    this.#plain = new PlainContexts(core);
     this.#facts = Object.freeze({
       version: core.version,
       environment: core.environment,
@@ -152,29 +168,21 @@ export class EdgeFlags {
   evaluateAll(context, now) {
     this.#live();
     const t = micros(now);
-    let handle = context;
+    // A plain object is read as `evaluate` reads it, flag by flag, so that
+    // both give the same results; a handle is evaluated in one call.
     if (!(context instanceof FlagContext)) {
-      try {
-        handle = this.#core.context(context);
-      } catch {
-        // Every flag then reports the context's error, with its metadata.
-        return this.#each((key) => {
-          const o = this.#resolve(key, ANY, context, t);
-          return detail(o, undefined);
-        });
-      }
+      return this.#each((key) => {
+        const o = this.#resolve(key, ANY, context, t);
+        return detail(o, o.useDefault ? undefined : o.value);
+      });
     }
-    try {
-      const ids = this.#core.resolveAll(handle, t);
-      const out = {};
-      for (let flag = 0; flag < ids.length; flag++) {
-        const o = this.#outcome(flag, ids[flag]);
-        out[this.#keys[flag]] = detail(o, o.useDefault ? undefined : o.value);
-      }
-      return out;
-    } finally {
-      if (handle !== context) handle.free();
+    const ids = this.#core.resolveAll(context, t);
+    const out = {};
+    for (let flag = 0; flag < ids.length; flag++) {
+      const o = this.#outcome(flag, ids[flag]);
+      out[this.#keys[flag]] = detail(o, o.useDefault ? undefined : o.value);
     }
+    return out;
   }
 
   booleanValue(key, context, defaultValue, now) {
@@ -257,6 +265,7 @@ export class EdgeFlags {
   free() {
     if (this.#freed) return;
     this.#freed = true;
+    this.#plain.free();
     this.#core.free();
   }
 
@@ -270,15 +279,36 @@ export class EdgeFlags {
     return detail(o, o.useDefault ? defaultValue : o.value);
   }
 
+  /**
+   * @internal The OpenFeature providers' call: the ResolutionDetails of a
+   * typed call (`type` is "boolean", "string", "number" or "object"). When
+   * the flag's value is served, the object is frozen and shared by every call
+   * with the same result, so the hot path allocates nothing.
+   */
+  _resolution(type, key, context, defaultValue, now) {
+    const o = this.#resolve(key, KINDS[type] ?? ANY, context, micros(now));
+    return o.resolution ?? resolution(o, defaultValue);
+  }
+
   #resolve(key, kind, context, t) {
     if (this.#freed) this.#live();
     const flag = this.#ids.get(key);
     if (flag === undefined) return this.#missing(key);
-    const id =
-      context instanceof FlagContext
-        ? this.#core.resolve(context, flag, kind, t)
-        : this.#core.resolveWith(context, flag, kind, t);
-    return this.#outcome(flag, id);
+    let handle = context;
+    if (!(context instanceof FlagContext)) {
+      if (context === undefined || context === null) {
+        handle = this.#plain.empty();
+      } else if (typeof context !== "object" || Array.isArray(context)) {
+        // The core says what is wrong with it.
+        return this.#outcome(flag, this.#core.resolveWith(context, flag, kind, t));
+      } else {
+        handle = this.#plain.handle(context, flag);
+        if (typeof handle === "string") {
+          return this.#outcome(flag, this.#core.invalidContext(flag, handle));
+        }
+      }
+    }
+    return this.#outcome(flag, this.#core.resolve(handle, flag, kind, t));
   }
 
   #outcome(flag, id) {
@@ -288,13 +318,17 @@ export class EdgeFlags {
     }
     // The result carries the core's flagMetadata, frozen and shared.
     const o = tidy(id === UNCACHED ? this.#core.lastOutcome() : this.#core.outcome(flag, id));
+    // Made once per distinct result, for `_resolution` (not in `detail`).
+    o.resolution = o.useDefault ? undefined : resolution(o, o.value);
     freeze(o);
     if (id !== UNCACHED) this.#outcomes[flag][id] = o;
     return o;
   }
 
   #missing(key) {
-    return freeze(tidy(this.#live().missing(String(key))));
+    const o = tidy(this.#live().missing(String(key)));
+    o.resolution = undefined;
+    return freeze(o);
   }
 
   #each(f) {

@@ -66,18 +66,6 @@ function sameBytes(a, b) {
   return true;
 }
 
-function resolution(d) {
-  return {
-    value: d.value,
-    variant: d.variant,
-    reason: d.reason,
-    errorCode: d.errorCode,
-    errorMessage: d.errorMessage,
-    // The core's OpenFeature flagMetadata, as the OFREP worker sends it.
-    flagMetadata: d.flagMetadata,
-  };
-}
-
 const NOT_READY = (defaultValue) => ({
   value: defaultValue,
   reason: "ERROR",
@@ -401,11 +389,15 @@ class Provider {
     else this.events.emit(type, details);
   }
 
-  /** @internal The resolution of a `*Details` call on the current snapshot. */
-  _resolve(method, key, defaultValue, context) {
+  /**
+   * @internal The resolution of a typed call on the current snapshot, with
+   * the core's OpenFeature flagMetadata, as the OFREP worker sends it.
+   */
+  _resolve(type, key, defaultValue, context) {
     const flags = this.#flags;
     if (!flags) return NOT_READY(defaultValue);
-    return resolution(flags[method](key, context, defaultValue, this.#now()));
+    const now = this.#options.now;
+    return flags._resolution(type, key, context, defaultValue, now ? now() : undefined);
   }
 }
 
@@ -414,16 +406,16 @@ export class EdgeFlagsServerProvider extends Provider {
   runsOn = "server";
 
   async resolveBooleanEvaluation(flagKey, defaultValue, context) {
-    return this._resolve("booleanDetails", flagKey, defaultValue, context);
+    return this._resolve("boolean", flagKey, defaultValue, context);
   }
   async resolveStringEvaluation(flagKey, defaultValue, context) {
-    return this._resolve("stringDetails", flagKey, defaultValue, context);
+    return this._resolve("string", flagKey, defaultValue, context);
   }
   async resolveNumberEvaluation(flagKey, defaultValue, context) {
-    return this._resolve("numberDetails", flagKey, defaultValue, context);
+    return this._resolve("number", flagKey, defaultValue, context);
   }
   async resolveObjectEvaluation(flagKey, defaultValue, context) {
-    return this._resolve("objectDetails", flagKey, defaultValue, context);
+    return this._resolve("object", flagKey, defaultValue, context);
   }
 }
 
@@ -446,16 +438,16 @@ export class EdgeFlagsWebProvider extends Provider {
   }
 
   resolveBooleanEvaluation(flagKey, defaultValue) {
-    return this.#resolve("booleanDetails", flagKey, defaultValue);
+    return this.#resolve("boolean", flagKey, defaultValue);
   }
   resolveStringEvaluation(flagKey, defaultValue) {
-    return this.#resolve("stringDetails", flagKey, defaultValue);
+    return this.#resolve("string", flagKey, defaultValue);
   }
   resolveNumberEvaluation(flagKey, defaultValue) {
-    return this.#resolve("numberDetails", flagKey, defaultValue);
+    return this.#resolve("number", flagKey, defaultValue);
   }
   resolveObjectEvaluation(flagKey, defaultValue) {
-    return this.#resolve("objectDetails", flagKey, defaultValue);
+    return this.#resolve("object", flagKey, defaultValue);
   }
 
   _defaultFloorStore() {
@@ -473,7 +465,7 @@ export class EdgeFlagsWebProvider extends Provider {
     this.#context = context ?? {};
   }
 
-  #resolve(method, key, defaultValue) {
+  #resolve(type, key, defaultValue) {
     const flags = this.flags;
     if (flags && this.#handle === undefined) {
       try {
@@ -484,6 +476,6 @@ export class EdgeFlagsWebProvider extends Provider {
         this.#handle = null;
       }
     }
-    return this._resolve(method, key, defaultValue, this.#handle ?? this.#context);
+    return this._resolve(type, key, defaultValue, this.#handle ?? this.#context);
   }
 }

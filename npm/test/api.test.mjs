@@ -54,16 +54,22 @@ test("evaluate gives OpenFeature's fields, camelCase, with the flag's metadata",
 });
 
 test("typed calls and evaluate never throw", () => {
-  const bad = [5, "user-1", [1], 10n, { big: 10n }];
+  const bad = [5, "user-1", [1], 10n, { targetingKey: 10n }];
   const cyclic = {};
   cyclic.self = cyclic;
-  for (const ctx of [...bad, cyclic]) {
+  // A value that cannot convert fails the flags that read it (ranked-matchmaking
+  // buckets by targetingKey); one in an attribute no flag reads is never looked at.
+  for (const ctx of [...bad, { targetingKey: cyclic }]) {
     assert.equal(flags.booleanValue("ranked-matchmaking", ctx, true, at), true);
     const d = flags.booleanDetails("ranked-matchmaking", ctx, true, at);
     assert.equal(d.errorCode, "INVALID_CONTEXT", String(d.errorMessage));
     assert.equal(d.reason, "ERROR");
     assert.equal(d.flagMetadata.owner, "matchmaking-team@example.com");
     assert.equal(flags.evaluate("ranked-matchmaking", ctx, at).value, undefined);
+  }
+  for (const unread of [{ big: 10n }, cyclic]) {
+    const d = flags.booleanDetails("ranked-matchmaking", { targetingKey: "u1", ...unread }, true, at);
+    assert.deepEqual(d, flags.booleanDetails("ranked-matchmaking", { targetingKey: "u1" }, true, at));
   }
   const missing = flags.stringDetails("no-such-flag", {}, "dflt", at);
   assert.deepEqual([missing.value, missing.errorCode], ["dflt", "FLAG_NOT_FOUND"]);

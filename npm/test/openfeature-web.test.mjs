@@ -90,7 +90,8 @@ test("static context, parsed once per change; events as the snapshots change", a
 
 test("a static context that is not an object of attributes gives defaults, never throws", async () => {
   const provider = new EdgeFlagsWebProvider({ snapshot: build(k.key, { version: 1 }), trustedKeys: [k.pub], environment: "production" });
-  await OpenFeature.setContext("odd", { targetingKey: "u", big: 10n });
+  // ranked-matchmaking buckets by targetingKey, which cannot convert.
+  await OpenFeature.setContext("odd", { targetingKey: 10n, big: 10n });
   await OpenFeature.setProviderAndWait("odd", provider);
   const d = OpenFeature.getClient("odd").getBooleanDetails("ranked-matchmaking", true);
   assert.deepEqual([d.value, d.errorCode], [true, "INVALID_CONTEXT"]);

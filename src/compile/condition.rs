@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::compile::Locate;
 use crate::format::time::Timestamp;
-use crate::model::context::{Attr, Context, parse_version};
+use crate::model::context::{Attr, Context, parse_version, same_text};
 use crate::model::error::ReleaseError;
 use crate::model::{Condition, Op};
 
@@ -32,7 +32,7 @@ impl Scalar {
 
     fn equals(&self, attr: &Attr) -> Option<bool> {
         match (self, attr) {
-            (Scalar::Str(a), Attr::String(b)) => Some(**a == *b.as_str()),
+            (Scalar::Str(a), Attr::String(b)) => Some(same_text(a, b.as_str())),
             (Scalar::Num(a), Attr::Number(b)) => Some(a == b),
             (Scalar::Bool(a), Attr::Bool(b)) => Some(a == b),
             (_, Attr::String(_) | Attr::Number(_) | Attr::Bool(_)) => Some(false),
@@ -85,6 +85,11 @@ pub(crate) struct Cond {
 }
 
 impl Cond {
+    /// The attribute the condition reads.
+    pub(crate) fn attr(&self) -> &str {
+        &self.attr
+    }
+
     pub(crate) fn matches(&self, ctx: &Context) -> bool {
         let attr = ctx.get(&self.attr);
         if let Test::Exists = self.test {
@@ -111,11 +116,17 @@ impl Test {
             }
             Test::StartsWith(values) => {
                 let s = text(attr)?;
-                Some(values.iter().any(|v| s.starts_with(&**v)))
+                Some(
+                    values
+                        .iter()
+                        .any(|v| same_text(s.get(..v.len()).unwrap_or(""), v)),
+                )
             }
             Test::EndsWith(values) => {
                 let s = text(attr)?;
-                Some(values.iter().any(|v| s.ends_with(&**v)))
+                Some(values.iter().any(|v| {
+                    s.len() >= v.len() && same_text(s.get(s.len() - v.len()..).unwrap_or(""), v)
+                }))
             }
             Test::Contains(values) => match attr {
                 Attr::String(s) => Some(values.iter().any(|v| match v {

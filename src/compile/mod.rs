@@ -18,6 +18,7 @@ use crate::format::path::Loc;
 use crate::format::time::Timestamp;
 use crate::model::BUCKETS;
 use crate::model::Definitions;
+use crate::model::context::TARGETING_KEY;
 use crate::model::error::ReleaseError;
 use crate::model::{Condition, FlagDef, FlagType, Rollout, Segment};
 
@@ -429,7 +430,7 @@ fn plan(
         }
     };
     Ok(Plan {
-        by: r.by.as_deref().unwrap_or("targetingKey").into(),
+        by: r.by.as_deref().unwrap_or(TARGETING_KEY).into(),
         salt: r.salt.as_deref().unwrap_or(key).into(),
         pick,
         stages,

@@ -7,6 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use crate::compile::condition::Cond;
 use crate::compile::{self, Flag, Origins};
 use crate::format::time::Timestamp;
+use crate::model::context::TARGETING_KEY;
 use crate::model::error::ReleaseError;
 use crate::model::{Definitions, FlagDef};
 
@@ -61,6 +62,10 @@ pub struct Snapshot {
     pub(crate) flags: Vec<Flag>,
     pub(crate) segments: Vec<Vec<Cond>>,
     pub(crate) index: FastMap<Box<str>, usize>,
+    /// Every attribute any flag reads, in order of first use.
+    pub(crate) attributes: Vec<Box<str>>,
+    /// Per flag, the positions in `attributes` of those its result can depend on.
+    pub(crate) reads: Vec<Vec<u32>>,
     /// When the signed snapshot stops being fresh; evaluations after it are `STALE`.
     pub(crate) expires_at: Option<Timestamp>,
 }
@@ -94,11 +99,14 @@ impl Snapshot {
         let keys: Vec<&str> = defs.flags.keys().map(String::as_str).collect();
         compile::check_cycles(&flags, &keys)?;
         let index = compile::index(&keys);
+        let (attributes, reads) = attributes(&flags, &segments);
         Ok(Snapshot {
             defs,
             flags,
             segments,
             index,
+            attributes,
+            reads,
             expires_at: None,
         })
     }
@@ -140,6 +148,22 @@ impl Snapshot {
         self.defs.flags.get(key)
     }
 
+    /// The names of every context attribute that any condition, target list
+    /// or bucketing of this snapshot reads, each once, in order of first use.
+    /// No other attribute can change a result, so a caller holding a large
+    /// context object may convert only these (the JS wrapper does, per call).
+    pub fn attributes(&self) -> &[Box<str>] {
+        &self.attributes
+    }
+
+    /// The positions in [`Snapshot::attributes`] of the attributes that flag
+    /// `id`'s result can depend on: its own conditions, segments, targets and
+    /// bucketing, and its prerequisites', transitively. A caller may reuse a
+    /// converted context for this flag when these attributes are unchanged.
+    pub fn flag_attributes(&self, id: FlagId) -> &[u32] {
+        self.reads.get(id.0).map_or(&[], Vec::as_slice)
+    }
+
     /// A flag's position, for evaluating the same flag many times without a lookup.
     pub fn flag_id(&self, key: &str) -> Option<FlagId> {
         self.index.get(key).map(|i| FlagId(*i))
@@ -149,3 +173,71 @@ impl Snapshot {
 /// A flag's position in one snapshot (see [`Snapshot::flag_id`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FlagId(pub(crate) usize);
+
+/// What [`Snapshot::attributes`] and [`Snapshot::flag_attributes`] list.
+/// Prerequisites are acyclic (checked before), so the recursion ends.
+fn attributes(flags: &[Flag], segments: &[Vec<Cond>]) -> (Vec<Box<str>>, Vec<Vec<u32>>) {
+    let mut names: Vec<Box<str>> = Vec::new();
+    let mut own: Vec<Vec<u32>> = Vec::with_capacity(flags.len());
+    for flag in flags {
+        let mut reads = Vec::new();
+        let mut add = |name: &str| {
+            let at = match names.iter().position(|n| **n == *name) {
+                Some(at) => at,
+                None => {
+                    names.push(name.into());
+                    names.len() - 1
+                }
+            };
+            // Fewer than 2^32 attributes fit in a snapshot within the size limit.
+            let at = u32::try_from(at).unwrap_or(u32::MAX);
+            if !reads.contains(&at) {
+                reads.push(at);
+            }
+        };
+        if !flag.targets.is_empty() {
+            add(TARGETING_KEY);
+        }
+        for step in flag.rollbacks.iter().chain(&flag.rules) {
+            let segment = step.segment.and_then(|s| segments.get(s));
+            for cond in segment.into_iter().flatten().chain(&step.conds) {
+                add(cond.attr());
+            }
+        }
+        if let Some(plan) = &flag.rollout {
+            add(&plan.by);
+        }
+        own.push(reads);
+    }
+    let mut all: Vec<Option<Vec<u32>>> = vec![None; flags.len()];
+    for i in 0..flags.len() {
+        with_prerequisites(i, flags, &own, &mut all);
+    }
+    (
+        names,
+        all.into_iter().map(Option::unwrap_or_default).collect(),
+    )
+}
+
+fn with_prerequisites(
+    i: usize,
+    flags: &[Flag],
+    own: &[Vec<u32>],
+    all: &mut [Option<Vec<u32>>],
+) -> Vec<u32> {
+    if let Some(Some(done)) = all.get(i) {
+        return done.clone();
+    }
+    let mut reads = own.get(i).cloned().unwrap_or_default();
+    for (p, _) in flags.get(i).map_or(&[][..], |f| &f.prerequisites) {
+        for at in with_prerequisites(*p, flags, own, all) {
+            if !reads.contains(&at) {
+                reads.push(at);
+            }
+        }
+    }
+    if let Some(slot) = all.get_mut(i) {
+        *slot = Some(reads.clone());
+    }
+    reads
+}

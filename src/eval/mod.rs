@@ -16,7 +16,7 @@ use crate::compile::{Pick, Plan, Step};
 use crate::eval::bucket::{INCLUSION_SEED, VARIANT_SEED, bucket, decimal};
 use crate::eval::error::{ErrorCode, EvalError};
 use crate::format::time::Timestamp;
-use crate::model::context::{Attr, Context};
+use crate::model::context::{Attr, Context, TARGETING_KEY};
 use crate::model::{FlagDef, FlagType};
 
 names! {
@@ -344,7 +344,7 @@ impl Snapshot {
             }
         }
         if !f.targets.is_empty() {
-            if let Some(Attr::String(key)) = ctx.get("targetingKey") {
+            if let Some(Attr::String(key)) = ctx.get(TARGETING_KEY) {
                 if let Some(v) = f.targets.get(key.as_str()) {
                     return Decision::plain(*v, Reason::TargetingMatch);
                 }

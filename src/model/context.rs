@@ -11,6 +11,32 @@ use serde_json::Value;
 use crate::format::json::{self, Json, JsonError};
 use crate::format::time::Timestamp;
 
+/// The attribute that identifies the user: what targets list and what
+/// rollouts bucket by unless told otherwise (OpenFeature's name for it).
+pub const TARGETING_KEY: &str = "targetingKey";
+
+/// Whether two strings are equal, compared eight bytes at a time. wasm's
+/// `memcmp`, which `==` calls, is a byte loop behind a call; attribute names
+/// and the values conditions test are short, and are compared on every
+/// evaluation.
+#[inline]
+pub(crate) fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut x = a.chunks_exact(8);
+    let mut y = b.chunks_exact(8);
+    let word = |c: &[u8]| <[u8; 8]>::try_from(c).map(u64::from_le_bytes).unwrap_or(0);
+    for (p, q) in (&mut x).zip(&mut y) {
+        if word(p) != word(q) {
+            return false;
+        }
+    }
+    let (p, q) = (x.remainder(), y.remainder());
+    p.iter().zip(q).all(|(c, d)| c == d)
+}
+
 /// One attribute value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Attr {
@@ -148,7 +174,7 @@ impl Context {
 
     /// A context with only a targeting key.
     pub fn with_key(key: &str) -> Self {
-        Context::new().with("targetingKey", key)
+        Context::new().with(TARGETING_KEY, key)
     }
 
     /// This context with one more attribute (replacing one of the same name).
@@ -194,11 +220,19 @@ impl Context {
         }
     }
 
+    /// One attribute value from JSON text, read as [`Context::parse_json`]
+    /// reads each attribute of an object.
+    pub fn parse_attr(text: &[u8]) -> Result<Attr, ContextError> {
+        json::parse(text, crate::format::json::DEFAULT_MAX_DEPTH)
+            .map(Attr::from)
+            .map_err(ContextError::Json)
+    }
+
     /// An attribute by exact name.
     pub fn get(&self, name: &str) -> Option<&Attr> {
         self.attrs
             .iter()
-            .find(|(k, _)| &**k == name)
+            .find(|(k, _)| same_text(k, name))
             .map(|(_, v)| v)
     }
 
@@ -296,6 +330,28 @@ mod tests {
         let theirs: Context = serde_json::from_str(text).expect("serde");
         assert_eq!(mine, theirs);
         assert!(matches!(mine.get("v"), Some(Attr::String(t)) if t.version.is_some()));
+    }
+
+    #[test]
+    fn same_text_is_string_equality() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "country",
+            "country!",
+            "targetingKey",
+            "targetingKez",
+            "é",
+            "e\u{301}",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(same_text(a, b), a == b, "{a:?} {b:?}");
+                let (a2, b2) = (a.repeat(3), b.repeat(3));
+                assert_eq!(same_text(&a2, &b2), a2 == b2, "{a2:?} {b2:?}");
+            }
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::eval::Reason;
 use crate::format::time::Timestamp;
 use crate::model::Definitions;
 use crate::model::FlagDef;
-use crate::model::context::Context;
+use crate::model::context::{Context, TARGETING_KEY};
 
 /// How N users resolved for one flag.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -35,9 +35,9 @@ pub struct Outcome {
 /// (unless the template fixes it), so that buckets spread as real users do.
 pub fn synthetic_user(snapshot: &Snapshot, template: &Context, i: usize) -> Context {
     let mut ctx = template.clone();
-    ctx.set("targetingKey", format!("user-{i}").into());
+    ctx.set(TARGETING_KEY, format!("user-{i}").into());
     for plan in snapshot.flags.iter().filter_map(|f| f.rollout.as_ref()) {
-        if &*plan.by != "targetingKey" && template.get(&plan.by).is_none() {
+        if &*plan.by != TARGETING_KEY && template.get(&plan.by).is_none() {
             ctx.set(&plan.by, format!("{}-{i}", plan.by).into());
         }
     }

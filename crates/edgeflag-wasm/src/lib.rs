@@ -140,6 +140,38 @@ impl EdgeFlags {
         self.flags.iter().map(|(k, _)| k.clone()).collect()
     }
 
+    /// The attributes that any flag of this snapshot reads
+    /// (`Snapshot::attributes`): the only properties of a plain context
+    /// object that the wrapper converts.
+    pub fn attributes(&self) -> Vec<String> {
+        let names = self.verified.snapshot.attributes();
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    /// The positions in `attributes()` of those flag number `flag` reads
+    /// (`Snapshot::flag_attributes`).
+    #[wasm_bindgen(js_name = flagAttributes)]
+    pub fn flag_attributes(&self, flag: u32) -> Vec<u32> {
+        match self.flags.get(flag as usize) {
+            Some((_, id)) => self.verified.snapshot.flag_attributes(*id).to_vec(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The context of `attributes()`'s values, encoded by the wrapper (see
+    /// `context::decode_slots`); `INVALID_CONTEXT` when the encoding is bad.
+    #[wasm_bindgen(js_name = contextOf)]
+    pub fn context_of(&self, slots: &str) -> Result<FlagContext, JsValue> {
+        context::decode_slots(self.verified.snapshot.attributes(), slots)
+            .map(|ctx| FlagContext { ctx })
+            .map_err(|m| {
+                error(
+                    "INVALID_CONTEXT",
+                    format!("the context cannot be read: {m}"),
+                )
+            })
+    }
+
     /// Parses a context once, for any number of evaluations (`INVALID_CONTEXT`
     /// when it is not an object of JSON-compatible attributes).
     pub fn context(&self, attributes: &JsValue) -> Result<FlagContext, JsValue> {

@@ -98,21 +98,25 @@ impl EdgeFlags {
     pub fn resolve_with(&mut self, attributes: &JsValue, flag: u32, kind: Kind, now: f64) -> u32 {
         match parse_context(attributes) {
             Ok(ctx) => self.resolve_in(&ctx, flag, kind, now),
-            Err(why) => {
-                // Uncached: the message names the input.
-                let error = EvalError::Input {
-                    code: ErrorCode::InvalidContext,
-                    why,
-                };
-                let snapshot = &self.verified.snapshot;
-                let r = match self.flags.get(flag as usize) {
-                    Some((_, id)) => snapshot.failure(*id, error),
-                    None => Resolution::failure(error),
-                };
-                let js = detail(&r, &self.verified.source());
-                self.outcomes.uncached(js)
-            }
+            Err(why) => self.invalid_context(flag, why),
         }
+    }
+
+    /// The `INVALID_CONTEXT` result of flag number `flag` for a context that
+    /// did not convert, saying `why`. Uncached: the message names the input.
+    #[wasm_bindgen(js_name = invalidContext)]
+    pub fn invalid_context(&mut self, flag: u32, why: String) -> u32 {
+        let error = EvalError::Input {
+            code: ErrorCode::InvalidContext,
+            why,
+        };
+        let snapshot = &self.verified.snapshot;
+        let r = match self.flags.get(flag as usize) {
+            Some((_, id)) => snapshot.failure(*id, error),
+            None => Resolution::failure(error),
+        };
+        let js = detail(&r, &self.verified.source());
+        self.outcomes.uncached(js)
     }
 
     /// Every flag for one context, in `flagKeys()` order: the result numbers.
