@@ -30,29 +30,43 @@ impl<'a> Exposure<'a> {
     }
 }
 
-/// An Analytics Engine data point. Schema: index = flag (the sampling key,
-/// so each flag is sampled on its own); blobs = flag, variant (empty when
-/// none), reason, environment, snapshot version; doubles = 1 (the count),
-/// snapshot version.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DataPoint {
-    pub index: String,
-    pub blobs: [String; 5],
+/// An Analytics Engine data point, in the shape `writeDataPoint` takes (so a
+/// request's points cross to JS as one JSON text: one call, where building
+/// each point through JS objects was over half a bulk request's time).
+/// Schema: index = flag (the sampling key, so each flag is sampled on its
+/// own); blobs = flag, variant (empty when none), reason, environment,
+/// snapshot version; doubles = 1 (the count), snapshot version.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DataPoint<'a> {
+    pub indexes: [&'a str; 1],
+    pub blobs: [&'a str; 5],
     pub doubles: [f64; 2],
 }
 
-pub fn data_point(e: &Exposure<'_>, l: &Loaded) -> DataPoint {
+pub fn data_point<'a>(e: &Exposure<'a>, l: &'a Loaded, version: &'a str) -> DataPoint<'a> {
     DataPoint {
-        index: e.flag.to_owned(),
+        indexes: [e.flag],
         blobs: [
-            e.flag.to_owned(),
-            e.variant.unwrap_or_default().to_owned(),
-            e.reason.name().to_owned(),
-            l.environment().to_owned(),
-            l.version.to_string(),
+            e.flag,
+            e.variant.unwrap_or_default(),
+            e.reason.name(),
+            l.environment(),
+            version,
         ],
         doubles: [1.0, l.version as f64],
     }
+}
+
+/// The first [`MAX_POINTS_PER_REQUEST`] exposures' data points, as a JSON array.
+pub fn data_points(exposures: &[Exposure<'_>], l: &Loaded) -> String {
+    let version = l.version.to_string();
+    let points: Vec<DataPoint<'_>> = exposures
+        .iter()
+        .take(MAX_POINTS_PER_REQUEST)
+        .map(|e| data_point(e, l, &version))
+        .collect();
+    // Strings and finite numbers only: serialising cannot fail.
+    serde_json::to_string(&points).unwrap_or_else(|_| "[]".into())
 }
 
 /// Whether a request's exposures are logged: `draw` is uniform in `[0, 1)`.
@@ -96,13 +110,18 @@ mod tests {
         let ctx = Context::with_key("u1").with("beta", true);
         let res = loaded.snapshot.evaluate("new-checkout", &ctx, now);
         let e = Exposure::of("new-checkout", &res);
-        let p = data_point(&e, &loaded);
-        assert_eq!(p.index, "new-checkout");
-        assert_eq!(
-            p.blobs,
-            ["new-checkout", "on", "TARGETING_MATCH", "production", "12"].map(String::from)
-        );
-        assert_eq!(p.doubles, [1.0, 12.0]);
+        let points: serde_json::Value =
+            serde_json::from_str(&data_points(&[e, e], &loaded)).unwrap();
+        let one = serde_json::json!({
+            "indexes": ["new-checkout"],
+            "blobs": ["new-checkout", "on", "TARGETING_MATCH", "production", "12"],
+            "doubles": [1.0, 12.0],
+        });
+        assert_eq!(points, serde_json::json!([one, one]));
+        let many = vec![e; MAX_POINTS_PER_REQUEST + 3];
+        let points: Vec<serde_json::Value> =
+            serde_json::from_str(&data_points(&many, &loaded)).unwrap();
+        assert_eq!(points.len(), MAX_POINTS_PER_REQUEST);
         let line: serde_json::Value = serde_json::from_str(&log_line(&e, &loaded, 0.25)).unwrap();
         assert_eq!(
             line,
