@@ -19,9 +19,9 @@
 // Paths are timed in rounds: each round runs every path once, in an order that
 // rotates from round to round, so the machine's drift falls on all of them;
 // the median of the runs after one warm-up round is reported, and for ratios
-// the median of the rounds' ratios. Absolute figures
-// on the shared machines swing about 2x from hour to hour, so only the ratios
-// between paths of one run are claimed. Direct paths are compared with
+// the median of the rounds' ratios. Absolute figures on the shared machines
+// swing about 2x from hour to hour, so only the ratios between paths of one
+// run are claimed. Direct paths are compared with
 // flagd-core's direct call; the OpenFeature SDK rows with "OpenFeature SDK +
 // flagd-core" (the SDK's own cost per call is the same for both and would hide
 // the engines' difference in a ratio against a direct call). Two rows beyond

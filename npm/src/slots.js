@@ -1,24 +1,24 @@
 // Plain context objects at the speed of a context handle. A snapshot knows
 // which attributes its flags read (the core's `Snapshot::attributes`), and
 // which of them each flag reads. So a call with a plain object reads only
-// that flag's properties, and when they hold what the last converted context
-// held, evaluates with that context again. Otherwise it reads every attribute
+// that flag's properties, and when they hold what one of the last few
+// converted contexts held, evaluates with it again. Otherwise it reads every attribute
 // the snapshot uses, encodes them compactly (no JSON text for strings,
 // numbers, booleans, null or Dates) and has the wasm build one context.
 //
 // The values are JSON's, so both paths agree with `flags.context(object)`:
-// an attribute is an own enumerable property; `toJSON` applies (a `Date` is
-// its RFC 3339 text); `NaN` and infinities are null; `undefined`, functions
-// and symbols are absent; a BigInt or a lone surrogate cannot convert. One difference, by
-// design: only attributes the snapshot reads are looked at, so a value that
-// cannot convert in an attribute no flag reads does not fail an evaluation.
+// an attribute is an own property; `toJSON` applies (a `Date` is its RFC 3339
+// text); `NaN` and infinities are null; `undefined`, functions and symbols
+// are absent; a BigInt or a lone surrogate cannot convert. Two differences,
+// by design: only attributes the snapshot reads are looked at, so a value
+// that cannot convert in an attribute no flag reads fails nothing; and an own
+// property that is not enumerable counts (JSON skips it), because whether one
+// is cannot be asked cheaply on every call.
 //
 // The encoding is read by `decode_slots` in crates/edgeflag-wasm/src/context.rs.
 
-const enumerable = Object.prototype.propertyIsEnumerable;
+const hasOwn = Object.hasOwn;
 const objectProto = Object.prototype;
-// A value no property holds, for slots not read yet.
-const UNREAD = Symbol("unread");
 
 // Whether a string has a UTF-8 form: JSON escapes a lone surrogate, which the
 // core's JSON reader then refuses, so this path refuses it too.
@@ -56,22 +56,25 @@ function item(v, name) {
   }
 }
 
+// How many converted contexts are kept. A server awaiting through the
+// OpenFeature SDK interleaves the calls of concurrent requests at every
+// await: with one kept context, two users' calls would convert on every call.
+const KEPT = 8;
+
 /** The converted contexts of plain objects, for one snapshot. */
 export class PlainContexts {
   #core;
   #names;
   #reads;
-  // The raw property values the held context was made from.
-  #seen;
-  #held;
-  #heldText;
+  // Most recently used first: { seen (the property values it was made
+  // from), text (their encoding), handle }.
+  #kept = [];
   #empty;
 
   constructor(core) {
     this.#core = core;
     this.#names = core.attributes();
     this.#reads = core.flagKeys().map((_, flag) => Array.from(core.flagAttributes(flag)));
-    this.#seen = this.#names.map(() => UNREAD);
   }
 
   /**
@@ -80,27 +83,32 @@ export class PlainContexts {
    * non-array object; the handle stays owned here.
    */
   handle(object, flag) {
-    const held = this.#held;
     const proto = Object.getPrototypeOf(object);
     // Inherited properties are not attributes: an object with a prototype of
     // its own is read in full, where own-ness is checked.
-    if (held !== undefined && (proto === objectProto || proto === null)) {
-      const reads = this.#reads[flag];
-      const names = this.#names;
-      const seen = this.#seen;
-      let same = true;
-      for (let i = 0; i < reads.length; i++) {
-        const at = reads[i];
-        const v = object[names[at]];
-        // Objects may have changed inside since: they are encoded again.
-        if (v !== seen[at] || (typeof v === "object" && v !== null)) {
-          same = false;
-          break;
+    if (proto === objectProto || proto === null) {
+      const kept = this.#kept;
+      for (let k = 0; k < kept.length; k++) {
+        if (this.#unchanged(object, flag, kept[k].seen)) {
+          if (k > 0) kept.unshift(kept.splice(k, 1)[0]);
+          return kept[0].handle;
         }
       }
-      if (same) return held;
     }
     return this.#convert(object);
+  }
+
+  // Whether the attributes flag number `flag` reads hold the values `seen`.
+  #unchanged(object, flag, seen) {
+    const reads = this.#reads[flag];
+    const names = this.#names;
+    for (let i = 0; i < reads.length; i++) {
+      const at = reads[i];
+      const v = object[names[at]];
+      // Objects may have changed inside since: they are encoded again.
+      if (v !== seen[at] || (typeof v === "object" && v !== null)) return false;
+    }
+    return true;
   }
 
   /** The empty context (`undefined` or `null` given). */
@@ -111,36 +119,41 @@ export class PlainContexts {
 
   #convert(object) {
     const names = this.#names;
-    const raw = new Array(names.length);
+    const seen = new Array(names.length);
     let text = "";
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
-      const v = enumerable.call(object, name) ? object[name] : undefined;
-      raw[i] = v;
+      const v = hasOwn(object, name) ? object[name] : undefined;
+      seen[i] = v;
       try {
         text += item(v, name);
       } catch (e) {
         return `the context attribute \`${name}\` cannot convert: ${e?.message ?? e}`;
       }
     }
-    this.#seen = raw;
-    if (text === this.#heldText) return this.#held;
+    const kept = this.#kept;
+    const k = kept.findIndex((c) => c.text === text);
+    if (k >= 0) {
+      const [c] = kept.splice(k, 1);
+      c.seen = seen;
+      kept.unshift(c);
+      return c.handle;
+    }
     let handle;
     try {
       handle = this.#core.contextOf(text);
     } catch (e) {
       return e?.message ?? String(e);
     }
-    this.#held?.free();
-    this.#held = handle;
-    this.#heldText = text;
+    kept.unshift({ seen, text, handle });
+    if (kept.length > KEPT) kept.pop().handle.free();
     return handle;
   }
 
   free() {
-    this.#held?.free();
+    for (const c of this.#kept) c.handle.free();
     this.#empty?.free();
-    this.#held = this.#empty = this.#heldText = undefined;
-    this.#seen.fill(UNREAD);
+    this.#kept = [];
+    this.#empty = undefined;
   }
 }
