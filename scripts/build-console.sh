@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash npm/build.sh >/dev/null
 mkdir -p www/vendor/edgeflag
-for f in console.js edgeflags.js edgeflag_wasm.js edgeflag_wasm_bg.wasm; do
+for f in console.js edgeflags.js slots.js edgeflag_wasm.js edgeflag_wasm_bg.wasm; do
   cmp -s "npm/dist/$f" "www/vendor/edgeflag/$f" || cp "npm/dist/$f" "www/vendor/edgeflag/$f"
 done

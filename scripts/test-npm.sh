@@ -33,7 +33,7 @@ trap 'rm -rf "$tmp"' EXIT
 tarball=$(ls "$tmp"/edgeflag-*.tgz)
 # The browser build as a page loads it (BENCHMARKS.md has the history).
 total=0
-for f in edgeflag_web_bg.wasm edgeflag_web.js edgeflags_web.js browser.js; do
+for f in edgeflag_web_bg.wasm edgeflag_web.js edgeflags_web.js slots.js browser.js; do
   n=$(gzip -9c "npm/dist/$f" | wc -c)
   total=$((total + n))
   printf '  gzip -9 %-24s %6d bytes\n' "$f" "$n"
