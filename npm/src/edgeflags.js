@@ -70,18 +70,13 @@ function freeze(v) {
   return v;
 }
 
+// The package's detail: OpenFeature's fields, then where the result came from.
 function detail(o, value) {
-  return {
-    value,
-    variant: o.variant,
-    reason: o.reason,
-    errorCode: o.errorCode,
-    errorMessage: o.errorMessage,
-    flagMetadata: o.flagMetadata,
-    rule: o.rule,
-    stage: o.stage,
-    percent: o.percent,
-  };
+  const d = resolution(o, value);
+  d.rule = o.rule;
+  d.stage = o.stage;
+  d.percent = o.percent;
+  return d;
 }
 
 // JSON's null where JS says "absent".
