@@ -1,8 +1,8 @@
-//! The reference workload of `shared/bench/WORKLOAD.md`, built from a fixed seed.
+//! The reference workload of `docs/workload.md`, built from a fixed seed.
 // Each bench includes this module and uses a different part of it.
 #![allow(dead_code)]
 
-use edgeflag::{Context, ReleaseFile, Snapshot};
+use edgeflag::{Context, ReleaseFile, Snapshot, Timestamp};
 use serde_json::{Value, json};
 
 pub const COUNTRIES: [&str; 20] = [
@@ -127,4 +127,18 @@ pub fn context(r: &Raw) -> Context {
         .with("country", r.country)
         .with("appVersion", r.version.as_str())
         .with("plan", r.plan)
+}
+
+/// One run of the workload: each context built once, then every flag by key
+/// with the full resolution. Returns a sum of what was served, for `black_box`.
+pub fn run(snap: &Snapshot, raws: &[Raw], keys: &[String], now: Timestamp) -> usize {
+    let mut served = 0usize;
+    for raw in raws {
+        let ctx = context(raw);
+        for key in keys {
+            let r = snap.evaluate(key, &ctx, now);
+            served += r.variant.map_or(0, str::len) + r.reason as usize;
+        }
+    }
+    served
 }
