@@ -113,16 +113,13 @@ fn season0_passes_every_check() {
         "store-layout",
         "ranked-rewards",
         "season-banner",
+        "match-timeout-seconds",
     ] {
         assert_eq!(
             status(&report, staged, Check::StagedPlan),
             &CheckStatus::Pass
         );
     }
-    assert_eq!(
-        status(&report, "match-timeout-seconds", Check::StagedPlan),
-        &na("serves its rollback variant `normal` by default and has no rollout")
-    );
     assert_eq!(
         status(&report, "hotfix-login-throttle", Check::StagedPlan),
         &na("a hotfix (`hotfix = true`) ships at once")
@@ -224,6 +221,15 @@ fn broken_release_validates_but_fails_every_check() {
              serves `on` to everyone at once; give it a staged rollout"
         )
     );
+    assert_eq!(
+        plan("unstaged-rule"),
+        &fail(
+            "rule `large parties in the US` serves `large`, not the rollback variant `normal`, \
+             to everyone it matches at once; give the rule a staged `rollout` or an internal \
+             segment; rule `large parties in the EU`: `rules[1].rollout.stages[0].percent` \
+             is 20, above the first-stage maximum of 5"
+        )
+    );
     // The flags whose plan is fine, so each failure above is the one meant.
     for good in ["anonymous", "blank-and-http", "no-runbook", "no-rollback"] {
         assert_eq!(plan(good), &CheckStatus::Pass, "{good}");
@@ -236,9 +242,9 @@ fn broken_release_validates_but_fails_every_check() {
             "{c:?} never fails"
         );
     }
-    assert_eq!(r.summary.flags, 12);
+    assert_eq!(r.summary.flags, 13);
     assert_eq!(r.summary.flags_passing, 0);
-    assert_eq!(r.summary.violations, 2 + 17);
+    assert_eq!(r.summary.violations, 2 + 18);
     assert!(!r.summary.passed);
 }
 
@@ -282,12 +288,15 @@ fn a_lower_first_stage_maximum_fails_season0() {
         status(&r, "store-layout", Check::StagedPlan),
         &fail("`rollout.stages[0].percent` is 5, above the first-stage maximum of 0.5")
     );
-    // Unstaged flags are not touched by the threshold.
+    // Rule rollouts are held to the same threshold, and the message names the rule.
     assert_eq!(
         status(&r, "match-timeout-seconds", Check::StagedPlan),
-        &na("serves its rollback variant `normal` by default and has no rollout")
+        &fail(
+            "rule `short queue in high-population regions`: \
+             `rules[0].rollout.stages[0].percent` is 5, above the first-stage maximum of 0.5"
+        )
     );
-    assert_eq!((r.summary.flags_passing, r.summary.violations), (2, 4));
+    assert_eq!((r.summary.flags_passing, r.summary.violations), (1, 5));
 }
 
 #[test]
@@ -471,7 +480,7 @@ fn the_report_serializes_for_the_cli() {
     let v = serde_json::to_value(&r).unwrap();
     assert_eq!(
         v["summary"],
-        json!({ "flags": 12, "flags_passing": 0, "violations": 19, "passed": false })
+        json!({ "flags": 13, "flags_passing": 0, "violations": 20, "passed": false })
     );
     assert_eq!(v["thresholds"]["min_stage_soak"], "12h");
     assert_eq!(
@@ -485,14 +494,14 @@ fn the_report_serializes_for_the_cli() {
         json!({ "check": "runbook", "status": "pass" })
     );
     let season0 = serde_json::to_value(check(&common::season0())).unwrap();
-    let timeout = &season0["flags"][3];
-    assert_eq!(timeout["flag"], "match-timeout-seconds");
+    let hotfix = &season0["flags"][4];
+    assert_eq!(hotfix["flag"], "hotfix-login-throttle");
     assert_eq!(
-        timeout["items"][5],
+        hotfix["items"][5],
         json!({
             "check": "staged_plan",
             "status": "not_applicable",
-            "message": "serves its rollback variant `normal` by default and has no rollout",
+            "message": "a hotfix (`hotfix = true`) ships at once",
         })
     );
     for (i, c) in Check::FLAG.into_iter().enumerate() {
@@ -520,4 +529,108 @@ fn a_production_override_cannot_skip_the_staged_plan() {
         status(&report, "ranked-matchmaking", Check::StagedPlan),
         &CheckStatus::Pass
     );
+}
+
+/// Every path to a new variant is held to the staged plan: each rule that
+/// serves one to all it matches, and each rule rollout, case by case.
+#[test]
+fn every_rule_is_a_path_the_staged_plan_holds() {
+    const SEGMENTS: &str = r#"[segments.qa]
+internal = true
+match = [{ attr = "email", op = "ends_with", value = "@example.com" }]
+[segments.android]
+match = [{ attr = "platform", op = "eq", value = "android" }]"#;
+    const STAGES: &str = r#"stages = [
+  { at = "2026-12-01T00:00:00Z", percent = 5 },
+  { at = "2026-12-02T00:00:00Z", percent = 25 },
+  { at = "2026-12-03T00:00:00Z", percent = 100 },
+]"#;
+    let cases: &[(&str, String, Option<&str>)] = &[
+        (
+            "a rule on an internal segment ships at once",
+            "[[flags.x.rules]]\nname = \"qa\"\nsegment = \"qa\"\nserve = \"on\"".into(),
+            None,
+        ),
+        (
+            "a rule serving the rollback variant is safe",
+            "[[flags.x.rules]]\nname = \"android off\"\nsegment = \"android\"\nserve = \"off\""
+                .into(),
+            None,
+        ),
+        (
+            "a rule on a segment that is not internal",
+            "[[flags.x.rules]]\nname = \"android\"\nsegment = \"android\"\nserve = \"on\"".into(),
+            Some(
+                "rule `android` serves `on`, not the rollback variant `off`, to everyone it \
+                 matches at once; give the rule a staged `rollout` or an internal segment",
+            ),
+        ),
+        (
+            "an unnamed rule is named by its place",
+            "[[flags.x.rules]]\nmatch = [{ attr = \"country\", op = \"eq\", value = \"US\" }]\nserve = \"on\""
+                .into(),
+            Some(
+                "rule `rule 1` serves `on`, not the rollback variant `off`, to everyone it \
+                 matches at once; give the rule a staged `rollout` or an internal segment",
+            ),
+        ),
+        (
+            "a staged rule rollout passes",
+            format!("[[flags.x.rules]]\nname = \"android\"\nsegment = \"android\"\n[flags.x.rules.rollout]\n{STAGES}"),
+            None,
+        ),
+        (
+            "a constant rule rollout",
+            "[[flags.x.rules]]\nname = \"android\"\nsegment = \"android\"\nrollout = { percent = 30 }".into(),
+            Some("rule `android`: `rules[0].rollout.percent` is 30, a constant rollout; give it `stages`"),
+        ),
+        (
+            "a rule rollout that stops short and soaks too little",
+            "[[flags.x.rules]]\nname = \"android\"\nsegment = \"android\"\n[flags.x.rules.rollout]\n\
+             stages = [{ at = \"2026-12-01T00:00:00Z\", percent = 1 }, { at = \"2026-12-01T06:00:00Z\", percent = 50 }]"
+                .into(),
+            Some(
+                "rule `android`: `rules[0].rollout.stages[1].at` is 6h after stage 0, less than \
+                 the 12h soak; rule `android`: `rules[0].rollout.stages[1].percent` is 50: the \
+                 last stage must be 100",
+            ),
+        ),
+        (
+            "a rule rollout with one stage, going down",
+            "[[flags.x.rules]]\nname = \"qa\"\nsegment = \"qa\"\n[flags.x.rules.rollout]\n\
+             stages = [{ at = \"2026-12-01T00:00:00Z\", percent = 100 }]"
+                .into(),
+            Some(
+                "rule `qa`: `rules[0].rollout.stages` has 1 stage; a staged plan needs at least 2; \
+                 rule `qa`: `rules[0].rollout.stages[0].percent` is 100, above the first-stage \
+                 maximum of 5",
+            ),
+        ),
+        (
+            "a production override brings an unstaged rule",
+            format!(
+                "[[flags.x.rules]]\nname = \"android\"\nsegment = \"android\"\n[flags.x.rules.rollout]\n{STAGES}\n\
+                 [[flags.x.env.production.rules]]\nname = \"android\"\nsegment = \"android\"\nserve = \"on\""
+            ),
+            Some(
+                "rule `android` serves `on`, not the rollback variant `off`, to everyone it \
+                 matches at once; give the rule a staged `rollout` or an internal segment",
+            ),
+        ),
+    ];
+    for (name, rules, want) in cases {
+        let r = one_flag(SEGMENTS, &format!("{ROLLBACK}\n{rules}"));
+        let got = status(&r, "x", Check::StagedPlan);
+        match want {
+            Some(message) => assert_eq!(got, &fail(message), "{name}"),
+            None => assert_eq!(got, &CheckStatus::Pass, "{name}"),
+        }
+        // A hotfix ships every rule at once on purpose.
+        let hotfix = one_flag(SEGMENTS, &format!("{ROLLBACK}\nhotfix = true\n{rules}"));
+        assert_eq!(
+            status(&hotfix, "x", Check::StagedPlan),
+            &na("a hotfix (`hotfix = true`) ships at once"),
+            "{name}"
+        );
+    }
 }

@@ -141,10 +141,39 @@ fn store_layout_splits_fifty_twenty_five_twenty_five_by_account() {
     }
 }
 
+/// The country rule is rolled out in stages of its own: at 5% only about 5%
+/// of German players get the short queue, the rest fall through to the
+/// default, and once it reaches 100% every German player does.
 #[test]
-fn match_timeout_is_45_in_germany_and_90_elsewhere() {
+fn match_timeout_rolls_out_to_germany_in_stages() {
     let snap = prod();
-    let now = at("2026-12-02T00:00:00Z");
+    let short = |day: &str| {
+        (0..10_000)
+            .filter(|i| {
+                let ctx = user(*i).with("country", "DE");
+                let r = snap.number_value("match-timeout-seconds", &ctx, at(day), -1.0);
+                match r.value {
+                    45.0 => {
+                        assert_eq!(r.detail.reason, Reason::Split);
+                        assert_eq!(r.detail.rule, Some("short queue in high-population regions"));
+                        true
+                    }
+                    90.0 => {
+                        assert_eq!((r.detail.reason, r.detail.rule), (Reason::Default, None));
+                        false
+                    }
+                    other => panic!("{other}"),
+                }
+            })
+            .count()
+    };
+    assert_eq!(short("2026-12-02T00:00:00Z"), 0);
+    let first = short("2026-12-03T00:00:00Z");
+    assert!((400..=600).contains(&first), "{first} of 10,000 at 5%");
+    let second = short("2026-12-04T00:00:00Z");
+    assert!((4_700..=5_300).contains(&second), "{second} of 10,000 at 50%");
+    assert_eq!(short("2026-12-05T00:00:00Z"), 10_000);
+    let now = at("2026-12-05T00:00:00Z");
     for (country, want) in [("DE", 45.0), ("FR", 90.0), ("BR", 90.0)] {
         let ctx = user(3).with("country", country);
         assert_eq!(

@@ -47,8 +47,15 @@ pub(crate) struct Step {
     pub(crate) name: Box<str>,
     pub(crate) segment: Option<usize>,
     pub(crate) conds: Vec<Cond>,
-    pub(crate) serve: usize,
+    pub(crate) serve: Serve,
     pub(crate) since: Timestamp,
+}
+
+/// What a matching step gives: one variant to everyone it matches, or (rules
+/// only) a staged rollout that the users outside its percentage pass through.
+pub(crate) enum Serve {
+    Variant(usize),
+    Rollout(Plan),
 }
 
 pub(crate) struct Plan {
@@ -260,15 +267,49 @@ pub(crate) fn flag(
             })
             .transpose()
     };
+    let implicit_on = def.kind == FlagType::Boolean && def.variants.is_none();
     let mut rules = Vec::with_capacity(def.rules.len());
     let rat = || Origins::at(&at(), origins.rules).key("rules");
     for (i, r) in def.rules.iter().enumerate() {
         let at: Locate = &|| rat().index(i);
+        let name = step_name(&r.name, "rule", i, &rules, at)?;
+        let serve = match (&r.serve, &r.rollout) {
+            (Some(v), None) => Serve::Variant(names.find(v, || at().key("serve"))?),
+            (None, Some(ro)) => {
+                if r.name.is_none() {
+                    return Err(ReleaseError::Missing {
+                        at: at(),
+                        field: "name",
+                        why: "a rule rollout picks its users by the rule's name, \
+                              which must not change when rules are reordered",
+                    });
+                }
+                let salt = rule_salt(key, &name);
+                Serve::Rollout(plan(&salt, implicit_on, ro, &names, &|| {
+                    at().key("rollout")
+                })?)
+            }
+            (Some(_), Some(_)) => {
+                return Err(ReleaseError::Conflict {
+                    at: at(),
+                    why: "a rule has either `serve` or a `rollout`, not both",
+                });
+            }
+            (None, None) => {
+                return Err(ReleaseError::Missing {
+                    at: at(),
+                    field: "serve",
+                    why: "a rule serves one variant (`serve`) or a staged `rollout`",
+                });
+            }
+        };
+        let segment = seg(&r.segment, &|| at().key("segment"))?;
+        let conds = step_conditions(r.segment.is_some(), &r.conditions, at)?;
         rules.push(Step {
-            name: step_name(&r.name, "rule", i, &rules, at)?,
-            segment: seg(&r.segment, &|| at().key("segment"))?,
-            conds: step_conditions(r.segment.is_some(), &r.conditions, at)?,
-            serve: names.find(&r.serve, || at().key("serve"))?,
+            name,
+            segment,
+            conds,
+            serve,
             since: Timestamp::MIN,
         });
     }
@@ -280,11 +321,10 @@ pub(crate) fn flag(
             name: step_name(&r.name, "rollback", i, &rollbacks, at)?,
             segment: seg(&r.segment, &|| at().key("segment"))?,
             conds: step_conditions(r.segment.is_some(), &r.conditions, at)?,
-            serve: names.find(&r.serve, || at().key("serve"))?,
+            serve: Serve::Variant(names.find(&r.serve, || at().key("serve"))?),
             since: time(&r.since, || at().key("since"))?,
         });
     }
-    let implicit_on = def.kind == FlagType::Boolean && def.variants.is_none();
     let rollout = def
         .rollout
         .as_ref()
@@ -356,8 +396,16 @@ fn step_conditions(
     conditions(conds, &|| at().key("match"))
 }
 
+/// The salt a rule rollout buckets by unless it names one: the flag key and
+/// the rule's name (docs/bucketing.md), so that each rule of a flag, and the
+/// flag's own rollout, pick their users independently.
+pub(crate) fn rule_salt(flag: &str, rule: &str) -> String {
+    format!("{flag}/{rule}")
+}
+
+/// `default_salt` is what the rollout buckets by when it gives no `salt`.
 fn plan(
-    key: &str,
+    default_salt: &str,
     implicit_on: bool,
     r: &Rollout,
     names: &Variants,
@@ -431,7 +479,7 @@ fn plan(
     };
     Ok(Plan {
         by: r.by.as_deref().unwrap_or(TARGETING_KEY).into(),
-        salt: r.salt.as_deref().unwrap_or(key).into(),
+        salt: r.salt.as_deref().unwrap_or(default_salt).into(),
         pick,
         stages,
     })

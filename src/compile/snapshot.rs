@@ -203,6 +203,9 @@ fn attributes(flags: &[Flag], segments: &[Vec<Cond>]) -> (Vec<Box<str>>, Vec<Vec
             for cond in segment.into_iter().flatten().chain(&step.conds) {
                 add(cond.attr());
             }
+            if let crate::compile::Serve::Rollout(plan) = &step.serve {
+                add(&plan.by);
+            }
         }
         if let Some(plan) = &flag.rollout {
             add(&plan.by);

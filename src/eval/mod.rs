@@ -12,7 +12,7 @@ pub mod error;
 pub mod wire;
 
 use crate::compile::snapshot::{FlagId, Snapshot};
-use crate::compile::{Pick, Plan, Step};
+use crate::compile::{Pick, Plan, Serve, Step};
 use crate::eval::bucket::{INCLUSION_SEED, VARIANT_SEED, bucket, decimal};
 use crate::eval::error::{ErrorCode, EvalError};
 use crate::format::time::Timestamp;
@@ -352,22 +352,46 @@ impl Snapshot {
         }
         for rb in &f.rollbacks {
             if now >= rb.since && self.step_matches(rb, ctx) {
-                return Decision {
-                    rule: Some(&rb.name),
-                    ..Decision::plain(rb.serve, Reason::Rollback)
-                };
+                if let Serve::Variant(v) = rb.serve {
+                    return Decision {
+                        rule: Some(&rb.name),
+                        ..Decision::plain(v, Reason::Rollback)
+                    };
+                }
             }
         }
         for rule in &f.rules {
-            if self.step_matches(rule, ctx) {
-                return Decision {
-                    rule: Some(&rule.name),
-                    ..Decision::plain(rule.serve, Reason::TargetingMatch)
-                };
+            if !self.step_matches(rule, ctx) {
+                continue;
             }
+            let d = match &rule.serve {
+                Serve::Variant(v) => Decision::plain(*v, Reason::TargetingMatch),
+                // Outside the rule's percentage: on to the next rule, as if
+                // this rule were not there yet (docs/bucketing.md).
+                Serve::Rollout(plan) => match rollout(plan, ctx, now) {
+                    (stage, Place::Inside(v)) => Decision {
+                        stage: Some(stage),
+                        ..Decision::plain(v, Reason::Split)
+                    },
+                    _ => continue,
+                },
+            };
+            return Decision {
+                rule: Some(&rule.name),
+                ..d
+            };
         }
         if let Some(plan) = &f.rollout {
-            return rollout(plan, f.default, ctx, now);
+            let (stage, inside) = rollout(plan, ctx, now);
+            let (variant, reason) = match inside {
+                Place::Inside(v) => (v, Reason::Split),
+                Place::Outside => (f.default, Reason::Split),
+                Place::Unbucketed => (f.default, Reason::Default),
+            };
+            return Decision {
+                stage: Some(stage),
+                ..Decision::plain(variant, reason)
+            };
         }
         let reason = if f.targeted {
             Reason::Default
@@ -398,14 +422,22 @@ pub(crate) fn current_stage(plan: &Plan, now: Timestamp) -> (Option<usize>, u32)
     }
 }
 
-fn rollout<'a>(plan: &'a Plan, default: usize, ctx: &Context, now: Timestamp) -> Decision<'a> {
-    let (index, percent) = current_stage(plan, now);
-    let outside = Decision {
-        stage: Some((index, percent)),
-        ..Decision::plain(default, Reason::Default)
-    };
+/// Where a user stands in a rollout.
+enum Place {
+    /// No stage has started, the percentage is 0, or the user has no bucket.
+    Unbucketed,
+    /// The user's bucket is at or above the current percentage.
+    Outside,
+    /// Inside the percentage, with the variant the user gets.
+    Inside(usize),
+}
+
+/// The current stage and percent of `plan` at `now`, and where the user stands.
+fn rollout(plan: &Plan, ctx: &Context, now: Timestamp) -> ((Option<usize>, u32), Place) {
+    let stage = current_stage(plan, now);
+    let percent = stage.1;
     if percent == 0 {
-        return outside;
+        return (stage, Place::Unbucketed);
     }
     let mut digits = [0u8; 20];
     let value: &[u8] = match ctx.get(&plan.by) {
@@ -413,26 +445,22 @@ fn rollout<'a>(plan: &'a Plan, default: usize, ctx: &Context, now: Timestamp) ->
         Some(Attr::Number(n)) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 => {
             decimal(*n as i64, &mut digits)
         }
-        _ => return outside,
+        _ => return (stage, Place::Unbucketed),
     };
     let salt = plan.salt.as_bytes();
-    let variant = if bucket(salt, value, INCLUSION_SEED) < percent {
-        match &plan.pick {
-            Pick::One(v) => *v,
-            Pick::Split(split) => {
-                let b = bucket(salt, value, VARIANT_SEED);
-                split
-                    .iter()
-                    .find(|(upto, _)| b < *upto)
-                    .map_or(default, |(_, v)| *v)
-            }
-        }
-    } else {
-        default
-    };
-    Decision {
-        reason: Reason::Split,
-        variant,
-        ..outside
+    if bucket(salt, value, INCLUSION_SEED) >= percent {
+        return (stage, Place::Outside);
     }
+    let place = match &plan.pick {
+        Pick::One(v) => Place::Inside(*v),
+        Pick::Split(split) => {
+            let b = bucket(salt, value, VARIANT_SEED);
+            // The weights sum to 100%, so some bound is above every bucket.
+            split
+                .iter()
+                .find(|(upto, _)| b < *upto)
+                .map_or(Place::Outside, |(_, v)| Place::Inside(*v))
+        }
+    };
+    (stage, place)
 }

@@ -69,6 +69,9 @@ schema! {
     /// A named set of users: all of its conditions must hold.
     pub struct Segment {
         description: Option<String> = opt "description",
+        /// Dogfooding and QA: a rule on an internal segment may serve a new
+        /// variant to all of it at once without failing the staged plan.
+        internal: bool = or_default "internal",
         conditions: Vec<Condition> = always "match",
     }
 }
@@ -159,12 +162,16 @@ schema! {
 }
 
 schema! {
-    /// A targeting rule: a segment and/or conditions, all of which must hold.
+    /// A targeting rule: a segment and/or conditions, all of which must hold,
+    /// and what matching users get: one variant (`serve`), or a `rollout` of
+    /// the flag's shape that reaches them in stages. Matching users outside
+    /// the rule's current percentage go on to the next rule.
     pub struct Rule {
         name: Option<String> = opt "name",
         segment: Option<String> = opt "segment",
         conditions: Vec<Condition> = or_default "match",
-        serve: String = req "serve",
+        serve: Option<String> = opt "serve",
+        rollout: Option<Rollout> = opt "rollout",
     }
 }
 

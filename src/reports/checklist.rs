@@ -4,48 +4,14 @@
 
 use serde::Serialize;
 
-use crate::format::time::{Timestamp, parse_duration};
-use crate::model::{Checklist, FlagDef, ReleaseFile, Rollout, Stage};
+use indexmap::IndexMap;
+
+use crate::model::{FlagDef, ReleaseFile, Segment};
+pub use crate::reports::staged::Thresholds;
+use crate::reports::staged::{Staged, default_variant, staged_plan};
 
 /// The environment whose plan the checklist holds to its thresholds.
 const CHECKED_ENVIRONMENT: &str = "production";
-
-/// The thresholds a run used: `[checklist]`, with the defaults for what it
-/// leaves out (5%, `12h`, runbook and rollback required).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Thresholds {
-    pub max_first_stage_percent: f64,
-    /// As written, e.g. `12h`, so messages quote the release file.
-    pub min_stage_soak: String,
-    pub min_stage_soak_ms: i64,
-    pub require_runbook: bool,
-    pub require_rollback: bool,
-}
-
-impl Default for Thresholds {
-    fn default() -> Self {
-        Thresholds::of(None)
-    }
-}
-
-impl Thresholds {
-    /// The thresholds of a `[checklist]` table, or the defaults without one.
-    /// A soak that is not a duration keeps the default: validation rejects it first.
-    pub fn of(checklist: Option<&Checklist>) -> Thresholds {
-        let c = checklist;
-        let (soak, soak_ms) = c
-            .and_then(|c| c.min_stage_soak.as_deref())
-            .and_then(|s| Some((s.trim(), parse_duration(s)?)))
-            .unwrap_or(("12h", 12 * 3_600_000));
-        Thresholds {
-            max_first_stage_percent: c.and_then(|c| c.max_first_stage_percent).unwrap_or(5.0),
-            min_stage_soak: soak.to_owned(),
-            min_stage_soak_ms: soak_ms,
-            require_runbook: c.is_none_or(|c| c.require_runbook),
-            require_rollback: c.is_none_or(|c| c.require_rollback),
-        }
-    }
-}
 
 /// One item of the checklist. In JSON, snake case: `staged_plan`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -213,6 +179,7 @@ pub fn check(release: &ReleaseFile) -> ChecklistReport {
                     .as_ref()
                     .and_then(|p| p.flags.get(key))
                     .unwrap_or(def),
+                &release.segments,
                 &t,
             ),
         })
@@ -241,7 +208,11 @@ fn item(check: Check, status: CheckStatus) -> CheckItem {
     CheckItem { check, status }
 }
 
-fn flag_items(def: &FlagDef, t: &Thresholds) -> Vec<CheckItem> {
+fn flag_items(
+    def: &FlagDef,
+    segments: &IndexMap<String, Segment>,
+    t: &Thresholds,
+) -> Vec<CheckItem> {
     vec![
         item(Check::Owner, present("owner", def.owner.as_deref())),
         item(
@@ -251,7 +222,14 @@ fn flag_items(def: &FlagDef, t: &Thresholds) -> Vec<CheckItem> {
         item(Check::Runbook, runbook(def.runbook.as_deref(), t)),
         item(Check::RollbackVariant, rollback_variant(def, t)),
         item(Check::RollbackSteps, rollback_steps(def, t)),
-        item(Check::StagedPlan, staged_plan(def, t)),
+        item(
+            Check::StagedPlan,
+            match staged_plan(def, segments, t) {
+                Staged::Pass => CheckStatus::Pass,
+                Staged::Exempt(why) => CheckStatus::NotApplicable(why),
+                Staged::Fail(problems) => CheckStatus::Fail(problems.join("; ")),
+            },
+        ),
     ]
 }
 
@@ -339,136 +317,4 @@ fn https_host(link: &str) -> Option<&str> {
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '-' | '.'));
     (host_ok && port.chars().all(|c| c.is_ascii_digit())).then_some(host)
-}
-
-/// Boolean flags without declared variants default to `off`; validation
-/// makes every other flag name its default.
-fn default_variant(def: &FlagDef) -> &str {
-    def.default.as_deref().unwrap_or("off")
-}
-
-fn staged_plan(def: &FlagDef, t: &Thresholds) -> CheckStatus {
-    let default = default_variant(def);
-    let rollback = def
-        .rollback
-        .as_ref()
-        .and_then(|r| r.variant.as_deref())
-        .unwrap_or(default);
-    if def.hotfix {
-        return CheckStatus::NotApplicable("a hotfix (`hotfix = true`) ships at once".to_owned());
-    }
-    if def.enabled == Some(false) {
-        return CheckStatus::NotApplicable(format!(
-            "disabled (`enabled = false`): it serves its rollback variant `{rollback}`"
-        ));
-    }
-    let mut problems = Vec::new();
-    // Users outside the rollout get the default: unless it is the safe
-    // variant, they all get the change at once whatever the stages say.
-    if default != rollback {
-        let who = match def.rollout {
-            Some(_) => "everyone outside the rollout",
-            None => "everyone",
-        };
-        problems.push(format!(
-            "`default` is `{default}`, not the rollback variant `{rollback}`: \
-             serves `{default}` to {who} at once; give it a staged rollout"
-        ));
-    }
-    match &def.rollout {
-        None if problems.is_empty() => {
-            return CheckStatus::NotApplicable(format!(
-                "serves its rollback variant `{rollback}` by default and has no rollout"
-            ));
-        }
-        None => {}
-        Some(r) => stage_problems(r, t, &mut problems),
-    }
-    if problems.is_empty() {
-        CheckStatus::Pass
-    } else {
-        CheckStatus::Fail(problems.join("; "))
-    }
-}
-
-fn stage_problems(r: &Rollout, t: &Thresholds, problems: &mut Vec<String>) {
-    if let Some(p) = r.percent {
-        problems.push(format!(
-            "`rollout.percent` is {p}, a constant rollout; give it `stages`"
-        ));
-        return;
-    }
-    let stages = &r.stages;
-    if stages.len() < 2 {
-        problems.push(format!(
-            "`rollout.stages` has {} stage{}; a staged plan needs at least 2",
-            stages.len(),
-            if stages.len() == 1 { "" } else { "s" }
-        ));
-    }
-    let max = t.max_first_stage_percent;
-    if let Some(first) = stages.first().filter(|s| milli(s.percent) > milli(max)) {
-        problems.push(format!(
-            "`rollout.stages[0].percent` is {}, above the first-stage maximum of {max}",
-            first.percent
-        ));
-    }
-    let soak_us = t.min_stage_soak_ms.saturating_mul(1000);
-    for (i, pair) in stages.windows(2).enumerate() {
-        let [before, stage] = pair else { continue };
-        let at = |s: &Stage| Timestamp::parse(&s.at).map(Timestamp::as_micros);
-        if let (Some(from), Some(to)) = (at(before), at(stage)) {
-            let gap = to.saturating_sub(from);
-            if gap < soak_us {
-                problems.push(format!(
-                    "`rollout.stages[{}].at` is {} after stage {i}, less than the {} soak",
-                    i + 1,
-                    duration(gap),
-                    t.min_stage_soak
-                ));
-            }
-        }
-        if milli(stage.percent) < milli(before.percent) {
-            problems.push(format!(
-                "`rollout.stages[{}].percent` is {}, below stage {i}'s {}",
-                i + 1,
-                stage.percent,
-                before.percent
-            ));
-        }
-    }
-    if let Some(last) = stages.last().filter(|s| milli(s.percent) != 100_000) {
-        problems.push(format!(
-            "`rollout.stages[{}].percent` is {}: the last stage must be 100",
-            stages.len() - 1,
-            last.percent
-        ));
-    }
-}
-
-/// Percent in thousandths, so comparisons see the same 0.001% grid as bucketing.
-fn milli(percent: f64) -> i64 {
-    (percent * 1000.0).round() as i64
-}
-
-/// Microseconds in the release file's duration syntax, e.g. `1d12h`.
-fn duration(us: i64) -> String {
-    let mut ms = us / 1000;
-    if ms <= 0 {
-        return "under 1ms".to_owned();
-    }
-    let mut out = String::new();
-    for (unit, size) in [
-        ("d", 86_400_000),
-        ("h", 3_600_000),
-        ("m", 60_000),
-        ("s", 1000),
-        ("ms", 1),
-    ] {
-        if ms >= size {
-            out.push_str(&format!("{}{unit}", ms / size));
-            ms %= size;
-        }
-    }
-    out
 }

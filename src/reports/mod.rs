@@ -5,4 +5,5 @@
 
 pub mod checklist;
 pub mod simulate;
+mod staged;
 pub mod status;

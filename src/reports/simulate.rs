@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::compile::snapshot::Snapshot;
+use crate::compile::{Plan, Serve};
 use crate::eval::Reason;
 use crate::format::time::Timestamp;
 use crate::model::Definitions;
@@ -26,6 +27,9 @@ pub struct Distribution {
 pub struct Outcome {
     pub variant: Option<String>,
     pub reason: Reason,
+    /// The rule or partial rollback that decided, so that each rule rollout
+    /// is counted on its own.
+    pub rule: Option<String>,
     pub users: usize,
     pub share: f64,
 }
@@ -36,12 +40,24 @@ pub struct Outcome {
 pub fn synthetic_user(snapshot: &Snapshot, template: &Context, i: usize) -> Context {
     let mut ctx = template.clone();
     ctx.set(TARGETING_KEY, format!("user-{i}").into());
-    for plan in snapshot.flags.iter().filter_map(|f| f.rollout.as_ref()) {
+    for plan in plans(snapshot) {
         if &*plan.by != TARGETING_KEY && template.get(&plan.by).is_none() {
             ctx.set(&plan.by, format!("{}-{i}", plan.by).into());
         }
     }
     ctx
+}
+
+/// Every rollout of a snapshot: the flags' and their rules'.
+fn plans(snapshot: &Snapshot) -> impl Iterator<Item = &Plan> {
+    snapshot.flags.iter().flat_map(|f| {
+        f.rollout
+            .iter()
+            .chain(f.rules.iter().filter_map(|r| match &r.serve {
+                Serve::Rollout(plan) => Some(plan),
+                Serve::Variant(_) => None,
+            }))
+    })
 }
 
 impl Snapshot {
@@ -58,13 +74,13 @@ impl Snapshot {
         } else {
             flags.to_vec()
         };
-        let mut tallies: Vec<IndexMap<(Option<&str>, Reason), usize>> =
+        let mut tallies: Vec<IndexMap<(Option<&str>, Reason, Option<&str>), usize>> =
             vec![IndexMap::new(); keys.len()];
         for i in 0..users {
             let ctx = synthetic_user(self, template, i);
             for (key, tally) in keys.iter().zip(tallies.iter_mut()) {
                 let r = self.evaluate(key, &ctx, now);
-                *tally.entry((r.variant, r.reason)).or_default() += 1;
+                *tally.entry((r.variant, r.reason, r.rule)).or_default() += 1;
             }
         }
         keys.iter()
@@ -72,9 +88,10 @@ impl Snapshot {
             .map(|(key, tally)| {
                 let mut outcomes: Vec<Outcome> = tally
                     .into_iter()
-                    .map(|((variant, reason), n)| Outcome {
+                    .map(|((variant, reason, rule), n)| Outcome {
                         variant: variant.map(str::to_owned),
                         reason,
+                        rule: rule.map(str::to_owned),
                         users: n,
                         share: if users == 0 {
                             0.0
@@ -111,6 +128,16 @@ pub struct FlagDiff {
     pub definition: Change,
     /// Synthetic users whose variant differs (present in both snapshots only).
     pub moved_users: Option<usize>,
+    /// The moved users by the rule that decides them in the new snapshot, or
+    /// failing that in the old (`None`: neither a rule nor a rollback), most first.
+    pub by_rule: Vec<RuleMoves>,
+    pub users: usize,
+}
+
+/// How many moved users one rule accounts for.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleMoves {
+    pub rule: Option<String>,
     pub users: usize,
 }
 
@@ -161,6 +188,7 @@ pub fn diff(
 ) -> Vec<FlagDiff> {
     let changes = definition_changes(old.definitions(), new.definitions());
     let mut moved = vec![0usize; changes.len()];
+    let mut by_rule: Vec<IndexMap<Option<String>, usize>> = vec![IndexMap::new(); changes.len()];
     let both: Vec<Option<(crate::FlagId, crate::FlagId)>> = changes
         .iter()
         .map(|(k, _)| Some((old.flag_id(k)?, new.flag_id(k)?)))
@@ -168,12 +196,12 @@ pub fn diff(
     for i in 0..users {
         // The same synthetic user on both sides, with every bucketing attribute either side uses.
         let mut ctx = synthetic_user(old, template, i);
-        for plan in new.flags.iter().filter_map(|f| f.rollout.as_ref()) {
+        for plan in plans(new) {
             if ctx.get(&plan.by).is_none() {
                 ctx.set(&plan.by, format!("{}-{i}", plan.by).into());
             }
         }
-        for (slot, ids) in moved.iter_mut().zip(&both) {
+        for ((slot, rules), ids) in moved.iter_mut().zip(&mut by_rule).zip(&both) {
             if let Some((a, b)) = ids {
                 let (ra, rb) = (
                     old.evaluate_id(*a, &ctx, now),
@@ -181,18 +209,28 @@ pub fn diff(
                 );
                 if ra.value != rb.value || ra.variant != rb.variant {
                     *slot += 1;
+                    let rule = rb.rule.or(ra.rule).map(str::to_owned);
+                    *rules.entry(rule).or_default() += 1;
                 }
             }
         }
     }
     changes
         .into_iter()
-        .zip(moved.into_iter().zip(both))
-        .map(|((key, definition), (n, ids))| FlagDiff {
-            key,
-            definition,
-            moved_users: ids.map(|_| n),
-            users,
+        .zip(moved.into_iter().zip(both).zip(by_rule))
+        .map(|((key, definition), ((n, ids), rules))| {
+            let mut by_rule: Vec<RuleMoves> = rules
+                .into_iter()
+                .map(|(rule, users)| RuleMoves { rule, users })
+                .collect();
+            by_rule.sort_by_key(|m| std::cmp::Reverse(m.users));
+            FlagDiff {
+                key,
+                definition,
+                moved_users: ids.map(|_| n),
+                by_rule,
+                users,
+            }
         })
         .collect()
 }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::compile::snapshot::Snapshot;
+use crate::compile::{Plan, Serve};
 use crate::eval::current_stage;
 use crate::format::time::Timestamp;
 
@@ -14,7 +15,18 @@ pub struct FlagStatus {
     pub enabled: bool,
     pub hotfix: bool,
     pub rollout: Option<RolloutStatus>,
+    /// Every targeting rule, in order, with its own schedule when it has one.
+    pub rules: Vec<RuleStatus>,
     pub rollbacks: Vec<RollbackStatus>,
+}
+
+/// A targeting rule: the variant it serves everyone it matches, or its rollout.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleStatus {
+    pub name: String,
+    /// The variant of a rule without a rollout.
+    pub serve: Option<String>,
+    pub rollout: Option<RolloutStatus>,
 }
 
 /// A staged schedule at a moment.
@@ -54,37 +66,32 @@ impl Snapshot {
             .iter()
             .zip(&self.defs.flags)
             .map(|(flag, (key, def))| {
-                let rollout = flag.rollout.as_ref().map(|plan| {
-                    let (stage, percent) = current_stage(plan, now);
-                    let stages: Vec<StageStatus> = plan
-                        .stages
-                        .iter()
-                        .enumerate()
-                        .map(|(index, (at, p))| StageStatus {
-                            index,
-                            at: (*at != Timestamp::MIN).then(|| at.to_string()),
-                            percent: f64::from(*p) / 1000.0,
-                        })
-                        .collect();
-                    let next_index = stage.map_or(0, |i| i + 1);
-                    RolloutStatus {
-                        by: plan.by.to_string(),
-                        stage,
-                        percent: f64::from(percent) / 1000.0,
-                        next: stages.get(next_index).cloned(),
-                        stages,
-                    }
-                });
+                let variant = |v: usize| flag.variants.get(v).map(|(n, _)| n.to_string());
+                let rules = flag
+                    .rules
+                    .iter()
+                    .map(|r| match &r.serve {
+                        Serve::Variant(v) => RuleStatus {
+                            name: r.name.to_string(),
+                            serve: variant(*v),
+                            rollout: None,
+                        },
+                        Serve::Rollout(plan) => RuleStatus {
+                            name: r.name.to_string(),
+                            serve: None,
+                            rollout: Some(schedule(plan, now)),
+                        },
+                    })
+                    .collect();
                 let rollbacks = flag
                     .rollbacks
                     .iter()
                     .map(|r| RollbackStatus {
                         name: r.name.to_string(),
-                        serve: flag
-                            .variants
-                            .get(r.serve)
-                            .map(|(n, _)| n.to_string())
-                            .unwrap_or_default(),
+                        serve: match r.serve {
+                            Serve::Variant(v) => variant(v).unwrap_or_default(),
+                            Serve::Rollout(_) => String::new(),
+                        },
                         since: r.since.to_string(),
                         active: now >= r.since,
                     })
@@ -93,10 +100,33 @@ impl Snapshot {
                     key: key.clone(),
                     enabled: flag.enabled,
                     hotfix: def.hotfix,
-                    rollout,
+                    rollout: flag.rollout.as_ref().map(|plan| schedule(plan, now)),
+                    rules,
                     rollbacks,
                 }
             })
             .collect()
+    }
+}
+
+fn schedule(plan: &Plan, now: Timestamp) -> RolloutStatus {
+    let (stage, percent) = current_stage(plan, now);
+    let stages: Vec<StageStatus> = plan
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(index, (at, p))| StageStatus {
+            index,
+            at: (*at != Timestamp::MIN).then(|| at.to_string()),
+            percent: f64::from(*p) / 1000.0,
+        })
+        .collect();
+    let next_index = stage.map_or(0, |i| i + 1);
+    RolloutStatus {
+        by: plan.by.to_string(),
+        stage,
+        percent: f64::from(percent) / 1000.0,
+        next: stages.get(next_index).cloned(),
+        stages,
     }
 }

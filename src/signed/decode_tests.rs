@@ -192,7 +192,7 @@ fn errors_name_the_place_and_the_problem() {
     assert_eq!(
         read(&doc).expect_err("unknown field"),
         format!(
-            "definitions.flags.{flag}.rules[0].when: unknown field `when`; expected one of `name`, `segment`, `match`, `serve`"
+            "definitions.flags.{flag}.rules[0].when: unknown field `when`; expected one of `name`, `segment`, `match`, `serve`, `rollout`"
         )
     );
     doc["definitions"]["flags"][&flag]["rules"] =
