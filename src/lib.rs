@@ -29,7 +29,7 @@ pub use reports::simulate::{
     Change, Distribution, FlagDiff, Outcome, definition_changes, diff, segment_changes,
     synthetic_user,
 };
-pub use reports::status::{FlagStatus, RollbackStatus, RolloutStatus, StageStatus};
+pub use reports::status::{FlagStatus, RollbackStatus, RolloutStatus, RuleStatus, StageStatus};
 pub use signed::accept::{
     DEFAULT_MAX_SIZE, DEFAULT_MAX_VALUES, DEFAULT_SKEW_MS, EDGE_MAX_SIZE, Holding, Mark, MarkMerge,
     Policy, Purpose, Served, Verified, accept, verify, version_order,

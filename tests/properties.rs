@@ -28,7 +28,8 @@ fn staged(salt: &str, percents: &[f64], in_rule: bool) -> Snapshot {
         .enumerate()
         .map(|(i, p)| json!({ "at": iso(i as i64), "percent": p }))
         .collect();
-    let rollout = json!({ "salt": salt, "weights": { "a": 20, "b": 30, "c": 50 }, "stages": stages });
+    let rollout =
+        json!({ "salt": salt, "weights": { "a": 20, "b": 30, "c": 50 }, "stages": stages });
     let mut flag = json!({
         "type": "string",
         "variants": { "a": "a", "b": "b", "c": "c", "off": "off" },
@@ -135,7 +136,9 @@ fn rule_rollouts_pick_independently_unless_they_share_a_salt() {
             if let Some(s) = salt {
                 r["salt"] = json!(s);
             }
-            r.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            r.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
             r
         };
         release(json!({ "f": {
@@ -169,9 +172,16 @@ fn rule_rollouts_pick_independently_unless_they_share_a_salt() {
         picked(&independent, Some(2.0)),
         picked(&independent, None),
     );
-    for (name, a, b) in [("one/two", &one, &two), ("one/flag", &one, &flag), ("two/flag", &two, &flag)] {
+    for (name, a, b) in [
+        ("one/two", &one, &two),
+        ("one/flag", &one, &flag),
+        ("two/flag", &two, &flag),
+    ] {
         let o = overlap(a, b);
-        assert!((o - 0.09).abs() < 0.006, "{name}: overlap {o}, not about 0.3²");
+        assert!(
+            (o - 0.09).abs() < 0.006,
+            "{name}: overlap {o}, not about 0.3²"
+        );
     }
     let shared = rules(Some("shared"));
     assert_eq!(picked(&shared, Some(1.0)), picked(&shared, Some(2.0)));

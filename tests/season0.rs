@@ -155,7 +155,10 @@ fn match_timeout_rolls_out_to_germany_in_stages() {
                 match r.value {
                     45.0 => {
                         assert_eq!(r.detail.reason, Reason::Split);
-                        assert_eq!(r.detail.rule, Some("short queue in high-population regions"));
+                        assert_eq!(
+                            r.detail.rule,
+                            Some("short queue in high-population regions")
+                        );
                         true
                     }
                     90.0 => {
@@ -171,7 +174,10 @@ fn match_timeout_rolls_out_to_germany_in_stages() {
     let first = short("2026-12-03T00:00:00Z");
     assert!((400..=600).contains(&first), "{first} of 10,000 at 5%");
     let second = short("2026-12-04T00:00:00Z");
-    assert!((4_700..=5_300).contains(&second), "{second} of 10,000 at 50%");
+    assert!(
+        (4_700..=5_300).contains(&second),
+        "{second} of 10,000 at 50%"
+    );
     assert_eq!(short("2026-12-05T00:00:00Z"), 10_000);
     let now = at("2026-12-05T00:00:00Z");
     for (country, want) in [("DE", 45.0), ("FR", 90.0), ("BR", 90.0)] {

@@ -48,6 +48,9 @@ pub fn synthetic_user(snapshot: &Snapshot, template: &Context, i: usize) -> Cont
     ctx
 }
 
+/// An outcome as counted: variant, reason, and the rule that decided.
+type Key<'a> = (Option<&'a str>, Reason, Option<&'a str>);
+
 /// Every rollout of a snapshot: the flags' and their rules'.
 fn plans(snapshot: &Snapshot) -> impl Iterator<Item = &Plan> {
     snapshot.flags.iter().flat_map(|f| {
@@ -74,8 +77,7 @@ impl Snapshot {
         } else {
             flags.to_vec()
         };
-        let mut tallies: Vec<IndexMap<(Option<&str>, Reason, Option<&str>), usize>> =
-            vec![IndexMap::new(); keys.len()];
+        let mut tallies: Vec<IndexMap<Key<'_>, usize>> = vec![IndexMap::new(); keys.len()];
         for i in 0..users {
             let ctx = synthetic_user(self, template, i);
             for (key, tally) in keys.iter().zip(tallies.iter_mut()) {

@@ -194,6 +194,9 @@ pub struct RollbackArgs {
     /// removed, so the most recently added users lose the feature first.
     #[arg(long)]
     pub to_stage: Option<usize>,
+    /// With `--to-stage`: cut back this targeting rule's own rollout instead of the flag's.
+    #[arg(long, value_name = "NAME", requires = "to_stage")]
+    pub rule: Option<String>,
     /// When the rollback takes effect (default: now).
     #[arg(long)]
     pub at: Option<String>,

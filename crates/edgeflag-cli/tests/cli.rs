@@ -118,14 +118,14 @@ fn check_passes_season0_and_fails_the_broken_release() {
             "big-bang: staged plan: `default` is `on`",
         ))
         .stderr(predicate::str::contains(
-            "the release checklist fails with 19 violation(s)",
+            "the release checklist fails with 20 violation(s)",
         ));
     let out = edgeflag()
         .args(["--json", "check", s(&example("broken-release.toml"))])
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["summary"]["violations"], 19);
+    assert_eq!(report["summary"]["violations"], 20);
     // An invalid file is an input error, naming the file, the field and the line.
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
@@ -136,7 +136,7 @@ fn check_passes_season0_and_fails_the_broken_release() {
     )
     .unwrap();
     edgeflag().args(["check", s(&bad)]).assert().code(2).stderr(predicate::str::contains(
-        "bad.toml: flags.match-timeout-seconds.rules[0].serve (line 118): unknown variant `shortt`",
+        "bad.toml: flags.match-timeout-seconds.env.staging.rules[0].serve (line 135): unknown variant `shortt`",
     ));
 }
 
@@ -161,7 +161,7 @@ fn build_refuses_a_failing_checklist_unless_forced_and_records_it() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "the release checklist fails (19 violation(s))",
+            "the release checklist fails (20 violation(s))",
         ));
     assert!(!out.exists());
     edgeflag()
@@ -432,7 +432,9 @@ fn eval_gives_resolution_details() {
         all["ranked-matchmaking"]["rule"],
         "INC-2041 crash on legacy Android"
     );
-    assert_eq!(all["match-timeout-seconds"]["value"], 45);
+    // The country rule is at its 5% stage, which has not reached user-1.
+    assert_eq!(all["match-timeout-seconds"]["value"], 90);
+    assert_eq!(all["match-timeout-seconds"]["reason"], "DEFAULT");
     assert_eq!(all["hotfix-login-throttle"]["metadata"]["hotfix"], true);
     assert_eq!(all.as_object().unwrap().len(), 6);
     edgeflag()

@@ -188,7 +188,7 @@ fn staging_notes_show_the_staging_schedule() {
     );
     assert!(!ranked.contains("2026-12-02T16:00:00Z"), "{ranked}");
     assert!(
-        md.contains("- **Environment overrides:** `ranked-matchmaking`\n"),
+        md.contains("- **Environment overrides:** `ranked-matchmaking`, `match-timeout-seconds`\n"),
         "{md}"
     );
     // Flags without a staging override keep the base plan.

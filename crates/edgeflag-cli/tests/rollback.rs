@@ -409,6 +409,136 @@ fn stage_rollback_cuts_the_schedule_and_only_takes_users_away() {
     );
 }
 
+/// `--rule` cuts back one rule's own rollout: only users that rule had reached
+/// lose the short queue, everyone else (other countries, the flag's other
+/// paths) keeps what they had.
+#[test]
+fn stage_rollback_of_a_rule_cuts_only_that_rules_schedule() {
+    let (_dir, path) = season0();
+    const RULE: &str = "short queue in high-population regions";
+    rollback(
+        &path,
+        &["match-timeout-seconds", "--to-stage", "1", "--rule", RULE],
+    )
+    .success()
+    .stdout(predicate::str::contains(
+        "match-timeout-seconds: rule `short queue in high-population regions` rollout cut \
+             back to stage 1 of 3 (5% from 2026-12-02T16:00:00Z); removed stage 2 (50% at \
+             2026-12-03T16:00:00Z), stage 3 (100% at 2026-12-04T16:00:00Z); env staging keeps \
+             its own rules, unchanged",
+    ));
+    let after = read(&path);
+    let (old, new) = only_flag_changed(SEASON0, &after, "match-timeout-seconds");
+    assert_eq!(
+        line_diff(old, new),
+        (
+            vec![],
+            vec![
+                "  { at = \"2026-12-03T16:00:00Z\", percent = 50 },".to_owned(),
+                "  { at = \"2026-12-04T16:00:00Z\", percent = 100 },".to_owned(),
+            ]
+        )
+    );
+    let (before, cut) = (production(SEASON0), production(&after));
+    let t = at("2026-12-06T00:00:00Z");
+    let (mut short_before, mut short_after) = (0, 0);
+    for i in 0..3000 {
+        for country in ["DE", "FR"] {
+            let u = user(i).with("country", country);
+            let was = before.evaluate("match-timeout-seconds", &u, t);
+            let is = cut.evaluate("match-timeout-seconds", &u, t);
+            if is.variant == Some("short") {
+                assert_eq!(
+                    was.variant,
+                    Some("short"),
+                    "user-{i} in {country} gained it"
+                );
+                assert_eq!(
+                    (is.rule, is.stage, is.percent),
+                    (Some(RULE), Some(0), Some(5.0))
+                );
+            }
+            if country == "FR" {
+                assert_eq!(
+                    (was.variant, was.reason, was.rule),
+                    (is.variant, is.reason, is.rule),
+                    "user-{i} in FR changed"
+                );
+            }
+            short_before += usize::from(was.variant == Some("short"));
+            short_after += usize::from(is.variant == Some("short"));
+        }
+    }
+    assert_eq!(short_before, 3000);
+    assert!(
+        (100..=200).contains(&short_after),
+        "{short_after} of 3000 at 5%"
+    );
+    // The staging override has its own rules and keeps them.
+    let staging = ReleaseFile::from_toml(&after)
+        .unwrap()
+        .compile("staging")
+        .unwrap();
+    let de = user(1).with("country", "DE");
+    assert_eq!(
+        staging.evaluate("match-timeout-seconds", &de, t).variant,
+        Some("short")
+    );
+}
+
+#[test]
+fn stage_rollback_of_a_rule_fails_precisely() {
+    fails(
+        &["match-timeout-seconds", "--to-stage", "1", "--rule", "nope"],
+        &[
+            "flags.match-timeout-seconds: --rule: unknown rule `nope`; the flag has the rules \
+             `short queue in high-population regions`",
+        ],
+    );
+    fails(
+        &[
+            "ranked-matchmaking",
+            "--to-stage",
+            "1",
+            "--rule",
+            "internal testers first",
+        ],
+        &[
+            "flags.ranked-matchmaking: --rule: rule `internal testers first` serves `on` to \
+             everyone it matches and has no staged rollout; use a partial rollback",
+        ],
+    );
+    fails(
+        &["season-banner", "--to-stage", "1", "--rule", "x"],
+        &["flags.season-banner: --rule: unknown rule `x`; the flag has no named rules"],
+    );
+    fails(
+        &[
+            "match-timeout-seconds",
+            "--to-stage",
+            "3",
+            "--rule",
+            "short queue in high-population regions",
+        ],
+        &[
+            "--to-stage: the rule `short queue in high-population regions` rollout already ends \
+             at stage 3 of 3",
+        ],
+    );
+    fails(
+        &[
+            "match-timeout-seconds",
+            "--to-stage",
+            "7",
+            "--rule",
+            "short queue in high-population regions",
+        ],
+        &[
+            "--to-stage: stage 7 is out of range: the rule `short queue in high-population regions` rollout has 3 stages",
+        ],
+    );
+}
+
 #[test]
 fn json_output_has_flag_kind_changed_next() {
     for (args, kind) in [

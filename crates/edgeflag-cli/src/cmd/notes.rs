@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use edgeflag::{Condition, FlagDef, FlagStatus, FlagType, Prerequisite, Rollout};
+use edgeflag::{Condition, FlagDef, FlagStatus, FlagType, Prerequisite, Rollout, RolloutStatus};
 use serde::Serialize;
 
 use crate::error::Result;
@@ -70,7 +70,10 @@ struct RuleNotes {
     name: String,
     segment: Option<String>,
     conditions: Vec<Condition>,
-    serve: String,
+    /// The variant everyone the rule matches gets; `None` for a rule rollout.
+    serve: Option<String>,
+    /// A rule rollout's own stages.
+    schedule: Option<Schedule>,
     summary: String,
 }
 
@@ -140,38 +143,39 @@ fn flag_notes(key: &str, def: &FlagDef, st: &FlagStatus) -> FlagNotes {
         .default
         .clone()
         .unwrap_or_else(|| if implicit { "off" } else { "" }.to_owned());
-    let schedule = st.rollout.as_ref().map(|r| Schedule {
-        by: r.by.clone(),
-        serves: def
-            .rollout
-            .as_ref()
-            .map_or_else(String::new, |plan| serves(plan, implicit)),
-        current_stage: r.stage.map(|i| i + 1),
-        percent: r.percent,
-        stages: r
-            .stages
-            .iter()
-            .map(|s| StageNotes {
-                stage: s.index + 1,
-                at: s.at.clone(),
-                percent: s.percent,
-                current: r.stage == Some(s.index),
-            })
-            .collect(),
-    });
+    let schedule = st
+        .rollout
+        .as_ref()
+        .zip(def.rollout.as_ref())
+        .map(|(r, plan)| self::schedule(r, plan, implicit));
     let rules = def
         .rules
         .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let name = r.name.clone().unwrap_or_else(|| format!("rule {}", i + 1));
+        .zip(&st.rules)
+        .map(|(r, rs)| {
             let who = applies_to(r.segment.as_deref(), &r.conditions);
+            let schedule = rs
+                .rollout
+                .as_ref()
+                .zip(r.rollout.as_ref())
+                .map(|(ro, plan)| self::schedule(ro, plan, implicit));
+            let summary = match (&r.serve, &schedule) {
+                (_, Some(sc)) => format!(
+                    "{}: {who} get {} in stages of its own ({})",
+                    rs.name,
+                    sc.serves,
+                    position(sc)
+                ),
+                (Some(v), None) => format!("{}: {who} get `{v}`", rs.name),
+                (None, None) => format!("{}: {who}", rs.name),
+            };
             RuleNotes {
-                summary: format!("{name}: {who} get `{}`", r.serve),
-                name,
+                summary,
+                name: rs.name.clone(),
                 segment: r.segment.clone(),
                 conditions: r.conditions.clone(),
                 serve: r.serve.clone(),
+                schedule,
             }
         })
         .collect();
@@ -216,6 +220,33 @@ fn flag_notes(key: &str, def: &FlagDef, st: &FlagStatus) -> FlagNotes {
             steps: rollback.steps,
         },
         default,
+    }
+}
+
+fn schedule(r: &RolloutStatus, plan: &Rollout, implicit: bool) -> Schedule {
+    Schedule {
+        by: r.by.clone(),
+        serves: serves(plan, implicit),
+        current_stage: r.stage.map(|i| i + 1),
+        percent: r.percent,
+        stages: r
+            .stages
+            .iter()
+            .map(|s| StageNotes {
+                stage: s.index + 1,
+                at: s.at.clone(),
+                percent: s.percent,
+                current: r.stage == Some(s.index),
+            })
+            .collect(),
+    }
+}
+
+/// `stage 2 of 3, 25%`, or `not started (0%)`.
+fn position(r: &Schedule) -> String {
+    match r.current_stage {
+        Some(i) => format!("stage {i} of {}, {}%", r.stages.len(), r.percent),
+        None => "not started (0%)".to_owned(),
     }
 }
 
@@ -372,35 +403,7 @@ fn flag_markdown(s: &mut String, f: &FlagNotes) {
         None => {
             let _ = writeln!(s, "No rollout: no percentage schedule.");
         }
-        Some(r) => {
-            let now = match r.current_stage {
-                Some(i) => format!("stage {i} of {}, {}%", r.stages.len(), r.percent),
-                None => "not started (0%)".to_owned(),
-            };
-            let _ = writeln!(
-                s,
-                "Serves {} to a share of users bucketed by `{}`; now: {now}.",
-                if r.serves.is_empty() {
-                    "the rollout"
-                } else {
-                    &r.serves
-                },
-                r.by
-            );
-            let _ = writeln!(s);
-            let _ = writeln!(s, "| Stage | Starts | Percent | Now |");
-            let _ = writeln!(s, "|---:|---|---:|---|");
-            for st in &r.stages {
-                let _ = writeln!(
-                    s,
-                    "| {} | {} | {}% | {} |",
-                    st.stage,
-                    cell(st.at.as_deref().unwrap_or("from the start")),
-                    st.percent,
-                    if st.current { "**current**" } else { "" }
-                );
-            }
-        }
+        Some(r) => schedule_markdown(s, r),
     }
 
     let _ = writeln!(s);
@@ -411,6 +414,14 @@ fn flag_markdown(s: &mut String, f: &FlagNotes) {
     }
     for r in &f.rules {
         let _ = writeln!(s, "- {}", r.summary);
+    }
+    for r in &f.rules {
+        if let Some(sc) = &r.schedule {
+            let _ = writeln!(s);
+            let _ = writeln!(s, "#### Rule `{}`: its schedule", r.name);
+            let _ = writeln!(s);
+            schedule_markdown(s, sc);
+        }
     }
 
     let _ = writeln!(s);
@@ -440,5 +451,33 @@ fn flag_markdown(s: &mut String, f: &FlagNotes) {
     }
     for (i, step) in f.rollback.steps.iter().enumerate() {
         let _ = writeln!(s, "{}. {step}", i + 1);
+    }
+}
+
+/// A schedule's one-line summary and its stage table.
+fn schedule_markdown(s: &mut String, r: &Schedule) {
+    let _ = writeln!(
+        s,
+        "Serves {} to a share of users bucketed by `{}`; now: {}.",
+        if r.serves.is_empty() {
+            "the rollout"
+        } else {
+            &r.serves
+        },
+        r.by,
+        position(r)
+    );
+    let _ = writeln!(s);
+    let _ = writeln!(s, "| Stage | Starts | Percent | Now |");
+    let _ = writeln!(s, "|---:|---|---:|---|");
+    for st in &r.stages {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {}% | {} |",
+            st.stage,
+            cell(st.at.as_deref().unwrap_or("from the start")),
+            st.percent,
+            if st.current { "**current**" } else { "" }
+        );
     }
 }

@@ -78,7 +78,10 @@ pub fn run(a: &RollbackArgs, json: bool) -> Result<()> {
         (true, _) => ("partial", partial_rollback(a, &place, &release, def, flag)?),
         (false, Some(n)) => {
             only_partial(a, &place, "--to-stage")?;
-            ("stage", edit::cut_stages(&place, def, flag, n)?)
+            (
+                "stage",
+                edit::cut_stages(&place, def, flag, n, a.rule.as_deref())?,
+            )
         }
         (false, None) => {
             only_partial(a, &place, "a full rollback")?;

@@ -42,13 +42,24 @@ pub fn simulate(
                 vec![
                     o.variant.clone().unwrap_or_default(),
                     o.reason.name().to_owned(),
+                    o.rule.clone().unwrap_or_default(),
                     o.users.to_string(),
                     out::percent(o.share),
                     out::bar(o.share, 40),
                 ]
             })
             .collect();
-        out::table(&["variant", "reason", "users", "share", ""], &rows);
+        out::table(
+            &[
+                "variant",
+                "reason",
+                "rule or rollback",
+                "users",
+                "share",
+                "",
+            ],
+            &rows,
+        );
     }
     Ok(())
 }
@@ -89,17 +100,31 @@ pub fn diff(
             let moved = d.moved_users.map_or("-".to_owned(), |n| {
                 format!("{n} ({})", out::percent(n as f64 / users.max(1) as f64))
             });
+            // Which rule moved them, so a rule's rollout or rollback reads on its own.
+            let by_rule: Vec<String> = d
+                .by_rule
+                .iter()
+                .map(|m| match &m.rule {
+                    Some(rule) => format!("{rule}: {}", m.users),
+                    None => format!("(no rule): {}", m.users),
+                })
+                .collect();
             let def = match d.definition {
                 Change::Added => "added",
                 Change::Removed => "removed",
                 Change::Changed => "changed",
                 Change::Unchanged => "unchanged",
             };
-            vec![d.key.clone(), def.to_owned(), moved]
+            vec![d.key.clone(), def.to_owned(), moved, by_rule.join("; ")]
         })
         .collect();
     out::table(
-        &["flag", "definition", "users whose variant changes"],
+        &[
+            "flag",
+            "definition",
+            "users whose variant changes",
+            "by rule",
+        ],
         &rows,
     );
     if !segments.is_empty() {

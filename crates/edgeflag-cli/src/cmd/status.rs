@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use edgeflag::RolloutStatus;
+
 use crate::error::Result;
 use crate::{io, out};
 
@@ -18,25 +20,12 @@ pub fn run(path: &Path, env: &str, at: Option<&str>, json: bool) -> Result<()> {
         }));
     }
     println!("{} / {env} at {now}", release.release.name);
-    let rows: Vec<Vec<String>> = status
-        .iter()
-        .map(|s| {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for s in &status {
+        {
             let (stage, next) = match &s.rollout {
                 None => ("no rollout".to_owned(), String::new()),
-                Some(r) => (
-                    match r.stage {
-                        Some(i) => format!("stage {} of {}: {}%", i + 1, r.stages.len(), r.percent),
-                        None => "not started: 0%".to_owned(),
-                    },
-                    r.next.as_ref().map_or("complete".to_owned(), |n| {
-                        format!(
-                            "stage {}: {}% at {}",
-                            n.index + 1,
-                            n.percent,
-                            n.at.as_deref().unwrap_or("start")
-                        )
-                    }),
-                ),
+                Some(r) => position(r),
             };
             let rollbacks: Vec<String> = s
                 .rollbacks
@@ -50,12 +39,49 @@ pub fn run(path: &Path, env: &str, at: Option<&str>, json: bool) -> Result<()> {
             if s.hotfix {
                 state.push_str(", hotfix");
             }
-            vec![s.key.clone(), state, stage, next, rollbacks.join("; ")]
-        })
-        .collect();
+            rows.push(vec![
+                s.key.clone(),
+                state,
+                stage,
+                next,
+                rollbacks.join("; "),
+            ]);
+        }
+        // One row per rule rollout, under its flag: each has its own schedule.
+        for rule in &s.rules {
+            if let Some(r) = &rule.rollout {
+                let (stage, next) = position(r);
+                rows.push(vec![
+                    format!("  rule `{}`", rule.name),
+                    String::new(),
+                    stage,
+                    next,
+                    String::new(),
+                ]);
+            }
+        }
+    }
     out::table(
         &["flag", "switch", "current", "next", "partial rollbacks"],
         &rows,
     );
     Ok(())
+}
+
+/// The current stage and the next one, as the table shows them.
+fn position(r: &RolloutStatus) -> (String, String) {
+    (
+        match r.stage {
+            Some(i) => format!("stage {} of {}: {}%", i + 1, r.stages.len(), r.percent),
+            None => "not started: 0%".to_owned(),
+        },
+        r.next.as_ref().map_or("complete".to_owned(), |n| {
+            format!(
+                "stage {}: {}% at {}",
+                n.index + 1,
+                n.percent,
+                n.at.as_deref().unwrap_or("start")
+            )
+        }),
+    )
 }

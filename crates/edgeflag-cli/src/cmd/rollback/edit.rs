@@ -152,29 +152,74 @@ fn as_table(entry: InlineTable) -> toml_edit::Table {
 
 /// Stage rollback: bucketing is monotonic in the percentage, so cutting the
 /// schedule takes the feature away from the most recently added users only.
+/// With `rule`, the schedule is that targeting rule's own rollout.
 pub(super) fn cut_stages(
     place: &Place,
     def: &FlagDef,
     flag: &mut Item,
     n: usize,
+    rule: Option<&str>,
 ) -> Result<String> {
-    let stages = def
-        .rollout
-        .as_ref()
-        .map(|r| r.stages.as_slice())
-        .unwrap_or_default();
+    let (rollout, field, what) = match rule {
+        None => (
+            def.rollout.as_ref(),
+            "rollout.stages".to_owned(),
+            "rollout".to_owned(),
+        ),
+        Some(name) => {
+            let Some(i) = def
+                .rules
+                .iter()
+                .position(|r| r.name.as_deref() == Some(name))
+            else {
+                let named: Vec<String> = def
+                    .rules
+                    .iter()
+                    .filter_map(|r| r.name.as_ref().map(|n| format!("`{n}`")))
+                    .collect();
+                let has = if named.is_empty() {
+                    "no named rules".to_owned()
+                } else {
+                    format!("the rules {}", named.join(", "))
+                };
+                return Err(place.err(
+                    "--rule",
+                    format!("unknown rule `{name}`; the flag has {has}"),
+                ));
+            };
+            let r = def.rules.get(i);
+            if let Some(serve) = r.and_then(|r| r.serve.as_deref()) {
+                return Err(place.err(
+                    "--rule",
+                    format!(
+                        "rule `{name}` serves `{serve}` to everyone it matches and has no \
+                         staged rollout; use a partial rollback"
+                    ),
+                ));
+            }
+            (
+                r.and_then(|r| r.rollout.as_ref()),
+                format!("rules[{i}].rollout.stages"),
+                format!("rule `{name}` rollout"),
+            )
+        }
+    };
+    let stages = rollout.map(|r| r.stages.as_slice()).unwrap_or_default();
     if stages.is_empty() {
-        return Err(place.err(
-            "rollout.stages",
-            "the flag has no staged rollout in its base plan; use a full or partial rollback",
-        ));
+        let whose = match rule {
+            None => "the flag has no staged rollout in its base plan".to_owned(),
+            Some(name) => format!("rule `{name}` has no staged rollout in the base plan"),
+        };
+        return Err(place.err(&field, format!("{whose}; use a full or partial rollback")));
     }
     let len = stages.len();
     if len == 1 {
         return Err(place.err(
             "--to-stage",
-            "the rollout has a single stage, there is nothing to cut back to; \
-             use a full or partial rollback",
+            format!(
+                "the {what} has a single stage, there is nothing to cut back to; \
+                 use a full or partial rollback"
+            ),
         ));
     }
     let valid = format!("give 1 to {} to drop the later stages", len - 1);
@@ -182,7 +227,7 @@ pub(super) fn cut_stages(
         return Err(place.err(
             "--to-stage",
             format!(
-                "the rollout already ends at stage {len} of {len}; cutting to it changes \
+                "the {what} already ends at stage {len} of {len}; cutting to it changes \
                  nothing ({valid})"
             ),
         ));
@@ -190,15 +235,21 @@ pub(super) fn cut_stages(
     if n == 0 || n > len {
         return Err(place.err(
             "--to-stage",
-            format!("stage {n} is out of range: the rollout has {len} stages; {valid}"),
+            format!("stage {n} is out of range: the {what} has {len} stages; {valid}"),
         ));
     }
-    let item = flag
-        .as_table_like_mut()
-        .and_then(|t| t.get_mut("rollout"))
+    let table = flag.as_table_like_mut();
+    let plan = match rule {
+        None => table.and_then(|t| t.get_mut("rollout")),
+        Some(name) => table
+            .and_then(|t| t.get_mut("rules"))
+            .and_then(|rules| rule_table(rules, name))
+            .and_then(|r| r.get_mut("rollout")),
+    };
+    let item = plan
         .and_then(Item::as_table_like_mut)
         .and_then(|r| r.get_mut("stages"))
-        .ok_or_else(|| place.err("rollout.stages", "not found in the file"))?;
+        .ok_or_else(|| place.err(&field, "not found in the file"))?;
     match item {
         Item::Value(Value::Array(list)) if list.len() == len => {
             while list.len() > n {
@@ -210,7 +261,7 @@ pub(super) fn cut_stages(
                 list.remove(list.len() - 1);
             }
         }
-        _ => return Err(place.err("rollout.stages", "has an unexpected shape in the file")),
+        _ => return Err(place.err(&field, "has an unexpected shape in the file")),
     }
     let kept = stages
         .get(n - 1)
@@ -222,21 +273,42 @@ pub(super) fn cut_stages(
         .map(|(i, s)| format!("stage {} ({}% at {})", i + 1, s.percent, s.at))
         .collect();
     let mut changed = format!(
-        "{}: rollout cut back to stage {n} of {len} ({kept}); removed {}",
+        "{}: {what} cut back to stage {n} of {len} ({kept}); removed {}",
         place.flag,
         removed.join(", ")
     );
     let own: Vec<&str> = def
         .env
         .iter()
-        .filter(|(_, o)| o.rollout.is_some())
+        .filter(|(_, o)| match rule {
+            None => o.rollout.is_some(),
+            Some(_) => o.rules.is_some(),
+        })
         .map(|(name, _)| name.as_str())
         .collect();
     if !own.is_empty() {
+        let part = if rule.is_some() { "rules" } else { "rollout" };
         changed.push_str(&format!(
-            "; env {} keeps its own rollout, unchanged",
+            "; env {} keeps its own {part}, unchanged",
             own.join(", ")
         ));
     }
     Ok(changed)
+}
+
+/// The rule named `name` in the file's `rules`, written as tables or inline.
+fn rule_table<'a>(rules: &'a mut Item, name: &str) -> Option<&'a mut dyn toml_edit::TableLike> {
+    let named = |t: &dyn toml_edit::TableLike| t.get("name").and_then(Item::as_str) == Some(name);
+    match rules {
+        Item::ArrayOfTables(list) => list
+            .iter_mut()
+            .find(|t| named(*t))
+            .map(|t| t as &mut dyn toml_edit::TableLike),
+        Item::Value(Value::Array(list)) => list
+            .iter_mut()
+            .filter_map(Value::as_inline_table_mut)
+            .find(|t| named(*t))
+            .map(|t| t as &mut dyn toml_edit::TableLike),
+        _ => None,
+    }
 }
