@@ -69,6 +69,7 @@ function setupSlider() {
   const times = [];
   for (const st of normalizeStatus(state.flags.status(state.at))) {
     for (const s of st.rollout?.stages ?? []) if (s.at) times.push(Date.parse(s.at));
+    for (const rule of st.rules) for (const s of rule.rollout?.stages ?? []) if (s.at) times.push(Date.parse(s.at));
     for (const r of st.rollbacks) times.push(Date.parse(r.since));
   }
   times.push(state.at);
@@ -107,10 +108,30 @@ function render() {
   renderResults();
 }
 
+/** Where a rollout stands, in words: "stage 2 of 3: 50%". */
+function where(r) {
+  return r.stage === null || r.stage === undefined
+    ? `not started: 0%`
+    : `stage ${r.stage + 1} of ${r.stages.length}: ${r.percent}%`;
+}
+
+/**
+ * The synthetic users of the charts are like the context under "Try a user"
+ * (each with its own key), so that a rule's rollout shows once the context
+ * matches the rule, e.g. `country` = DE.
+ */
+function template() {
+  try {
+    return contextFromForm();
+  } catch {
+    return {};
+  }
+}
+
 function renderFlags() {
   const f = state.flags;
   const statuses = new Map(normalizeStatus(f.status(state.at)).map((s) => [s.key, s]));
-  const dists = new Map(f.simulate(f.flagKeys(), state.users, state.at).map((d) => [d.key, d]));
+  const dists = new Map(f.simulate(f.flagKeys(), state.users, state.at, template()).map((d) => [d.key, d]));
   const cards = f.flagKeys().map((key) => {
     const def = state.defs.flags[key];
     const st = statuses.get(key);
@@ -123,17 +144,23 @@ function renderFlags() {
     ].join(" ");
     const rollbacks = (st?.rollbacks ?? []).map((r) =>
       `<li>${esc(r.name)}: serves <code>${esc(r.serve)}</code> ${r.active ? `<strong>active</strong> since` : "from"} ${esc(r.since)}</li>`).join("");
+    const next = (r) => (r.next ? `; next ${r.next.percent}% at ${esc(r.next.at)}` : "");
     let schedule = "";
     if (st?.rollout) {
       const r = st.rollout;
-      const where = r.stage === null || r.stage === undefined
-        ? `not started: 0%`
-        : `stage ${r.stage + 1} of ${r.stages.length}: ${r.percent}%`;
       schedule = `<div class="timeline" data-flag-timeline="${esc(key)}">
-        <p data-current-percent="${r.percent}">Rollout by <code>${esc(r.by)}</code>, ${esc(where)}${r.next ? `; next ${r.next.percent}% at ${esc(r.next.at)}` : ""}</p>
+        <p data-current-percent="${r.percent}">Rollout by <code>${esc(r.by)}</code>, ${esc(where(r))}${next(r)}</p>
         ${timeline(r.stages, state.at, r.stage ?? null, `${key} schedule`)}</div>`;
     }
-    const chart = dist ? `<div class="chart" data-flag-chart="${esc(key)}"><p class="small">${state.users.toLocaleString("en")} synthetic users at ${esc(iso(state.at))}</p>${distribution(dist.outcomes, dist.users, `${key} distribution`)}</div>` : "";
+    // One row per rule rollout: each rule reaches its users on its own schedule.
+    for (const rule of st?.rules ?? []) {
+      const r = rule.rollout;
+      if (!r) continue;
+      schedule += `<div class="timeline" data-rule-timeline="${esc(rule.name)}">
+        <p data-current-percent="${r.percent}">Rule <strong>${esc(rule.name)}</strong>: rollout by <code>${esc(r.by)}</code>, ${esc(where(r))}${next(r)}</p>
+        ${timeline(r.stages, state.at, r.stage ?? null, `${key} rule ${rule.name} schedule`)}</div>`;
+    }
+    const chart = dist ? `<div class="chart" data-flag-chart="${esc(key)}"><p class="small">${state.users.toLocaleString("en")} synthetic users like the context below at ${esc(iso(state.at))}</p>${distribution(dist.outcomes, dist.users, `${key} distribution`)}</div>` : "";
     return `<article class="flag" id="flag-${esc(key)}" aria-labelledby="h-${esc(key)}">
       <header><h3 id="h-${esc(key)}">${esc(key)}</h3><span class="type">${esc(def.type ?? def.kind)}</span>${badges}</header>
       <p>${esc(def.description ?? "")}</p>
@@ -215,7 +242,7 @@ function wire() {
     state.at = Date.now();
     render();
   });
-  $("#try").addEventListener("input", () => state.flags && renderResults());
+  $("#try").addEventListener("input", () => state.flags && (renderFlags(), renderResults()));
   $("#try").addEventListener("submit", (e) => {
     e.preventDefault();
     if (state.flags) renderResults();

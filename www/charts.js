@@ -51,17 +51,21 @@ export function timeline(stages, now, current, label) {
 }
 
 /**
- * Horizontal bars, one per outcome (variant and reason), sized by share.
- * outcomes: [{ variant, reason, users, share }].
+ * Horizontal bars, one per outcome (variant, reason and the rule that
+ * decided, so each rule rollout has its own row), sized by share.
+ * outcomes: [{ variant, reason, rule, users, share }].
  */
 export function distribution(outcomes, users, label) {
-  const W = 360, row = 22, L = 150, R = 50;
+  const label_ = (o) => `${o.variant ?? "(default)"} · ${o.reason}${o.rule ? ` · ${o.rule}` : ""}`;
+  // Room for the longest label: a rule's name can be long.
+  const L = Math.min(420, Math.max(150, 7 * Math.max(0, ...outcomes.map((o) => label_(o).length))));
+  const row = 22, R = 50, W = L + 210;
   const H = outcomes.length * row + 8;
   const bars = outcomes.map((o, i) => {
     const w = (W - L - R) * o.share;
     const y = 4 + i * row;
-    const name = `${o.variant ?? "(default)"} · ${o.reason}`;
-    return `<g data-variant="${esc(o.variant ?? "")}" data-reason="${esc(o.reason)}" data-share="${o.share}">
+    const name = label_(o);
+    return `<g data-variant="${esc(o.variant ?? "")}" data-reason="${esc(o.reason)}" data-rule="${esc(o.rule ?? "")}" data-share="${o.share}">
       <text x="0" y="${y + 14}">${esc(name)}</text>
       <rect x="${L}" y="${y + 2}" width="${Math.max(w, 1)}" height="${row - 6}" fill="${o.variant === "off" || o.variant === null ? "var(--off)" : "var(--on)"}"></rect>
       <text x="${L + w + 4}" y="${y + 14}">${(o.share * 100).toFixed(1)}%</text></g>`;

@@ -48,5 +48,5 @@ export async function loadSnapshot(env) {
 
 /** Status rows as the page draws them (the wasm already answers in this shape). */
 export function normalizeStatus(rows) {
-  return rows.map((r) => ({ ...r, rollbacks: r.rollbacks ?? [] }));
+  return rows.map((r) => ({ ...r, rules: r.rules ?? [], rollbacks: r.rollbacks ?? [] }));
 }

@@ -100,6 +100,30 @@ describe('the release console', () => {
     await page.locator('#flag-store-layout').screenshot({ path: path.join(SHOTS, 'store-layout.png') });
   });
 
+  test('a rule rollout has its own timeline row and, for users it matches, its own bars', async () => {
+    await open('at=2026-12-03T20:00:00Z');
+    const RULE = 'short queue in high-population regions';
+    const row = page.locator(`#flag-match-timeout-seconds [data-rule-timeline="${RULE}"]`);
+    assert.equal(await row.locator('[data-current-percent]').getAttribute('data-current-percent'), '50');
+    assert.match(await row.textContent(), /stage 2 of 3: 50%; next 100% at 2026-12-04T16:00:00Z/);
+    assert.equal(await row.locator('svg [data-now]').count(), 1);
+    // Synthetic users like the context: in Germany the rule matches, and half are inside it.
+    await page.fill('#ctx-json', '{"country": "DE"}');
+    await page.waitForFunction((rule) =>
+      document.querySelector(`[data-flag-chart="match-timeout-seconds"] g[data-rule="${rule}"]`), RULE);
+    const bars = await page.locator('[data-flag-chart="match-timeout-seconds"] g[data-variant]').evaluateAll((gs) =>
+      gs.map((g) => ({ variant: g.dataset.variant, reason: g.dataset.reason, rule: g.dataset.rule, share: Number(g.dataset.share) })));
+    assert.equal(bars.length, 2, JSON.stringify(bars));
+    const inside = bars.find((b) => b.rule === RULE);
+    assert.deepEqual([inside.variant, inside.reason], ['short', 'SPLIT']);
+    assert.ok(Math.abs(inside.share - 0.5) < 0.02, `${inside.share}`);
+    const outside = bars.find((b) => b.rule === '');
+    assert.deepEqual([outside.variant, outside.reason], ['normal', 'DEFAULT']);
+    await page.locator('#flag-match-timeout-seconds').screenshot({ path: path.join(SHOTS, 'rule-rollout.png') });
+    await page.fill('#ctx-json', '');
+    assert.deepEqual(errors, []);
+  });
+
   test('a legacy Android user gets ROLLBACK for ranked-matchmaking', async () => {
     await open('at=2026-12-05T18:00:00Z');
     await page.fill('#ctx-platform', 'android');

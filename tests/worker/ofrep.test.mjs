@@ -176,16 +176,23 @@ describe('without api keys', () => {
     assert.ok(h.age_seconds >= 0 && h.age_seconds < 600);
   });
 
-  test('exposures: the local Analytics Engine binding takes the writes; sampled log lines carry the version', async () => {
-    const logged = await startWorker({ vars: { TRUSTED_KEYS: key.pem, EXPOSURE_LOG_SAMPLE: '1' }, snapshot: season0.text });
+  test('exposures: the local Analytics Engine binding takes the writes; sampled log lines carry the version, rule and stage', async () => {
+    const logged = await startWorker({ vars: { TRUSTED_KEYS: key.pem, EXPOSURE_LOG_SAMPLE: '1', ALLOW_TIME_OVERRIDE: 'true' }, snapshot: season0.text });
     try {
-      const r = await ofrep(logged, { context: { targetingKey: 'qa-bot-1' } });
+      // Germany once the country rule's rollout is at its last stage.
+      const r = await ofrep(logged, { context: { targetingKey: 'qa-bot-1', country: 'DE' }, at: '2026-12-05T00:00:00Z' });
       assert.equal(r.status, 200);
       const lines = () => logged.logs.filter((l) => l.includes('"event":"exposure"')).map((l) => JSON.parse(l.slice(l.indexOf('{'))));
       for (let i = 0; i < 40 && lines().length < 6; i++) await new Promise((res) => setTimeout(res, 50));
       const mm = lines().find((l) => l.flag === 'ranked-matchmaking');
       assert.deepEqual(mm, {
-        event: 'exposure', flag: 'ranked-matchmaking', variant: 'on', reason: 'TARGETING_MATCH',
+        event: 'exposure', flag: 'ranked-matchmaking', variant: 'on', reason: 'TARGETING_MATCH', rule: null, stage: null,
+        snapshot_version: 4, environment: 'production', release: 'season0', sample: 1,
+      });
+      const timeout = lines().find((l) => l.flag === 'match-timeout-seconds');
+      assert.deepEqual(timeout, {
+        event: 'exposure', flag: 'match-timeout-seconds', variant: 'short', reason: 'SPLIT',
+        rule: 'short queue in high-population regions', stage: 2,
         snapshot_version: 4, environment: 'production', release: 'season0', sample: 1,
       });
       assert.equal(lines().length, 6);

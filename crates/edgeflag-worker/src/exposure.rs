@@ -18,6 +18,11 @@ pub struct Exposure<'a> {
     pub flag: &'a str,
     pub variant: Option<&'a str>,
     pub reason: Reason,
+    /// The rule or partial rollback that decided, so each rule rollout can be
+    /// watched on its own.
+    pub rule: Option<&'a str>,
+    /// The stage (0-based) of the rollout that decided.
+    pub stage: Option<usize>,
 }
 
 impl<'a> Exposure<'a> {
@@ -26,6 +31,8 @@ impl<'a> Exposure<'a> {
             flag,
             variant: res.variant,
             reason: res.reason,
+            rule: res.rule,
+            stage: res.stage,
         }
     }
 }
@@ -35,11 +42,13 @@ impl<'a> Exposure<'a> {
 /// each point through JS objects was over half a bulk request's time).
 /// Schema: index = flag (the sampling key, so each flag is sampled on its
 /// own); blobs = flag, variant (empty when none), reason, environment,
-/// snapshot version; doubles = 1 (the count), snapshot version.
+/// snapshot version, rule (empty when none), stage (0-based, empty when
+/// none); doubles = 1 (the count), snapshot version. New blobs go last, so
+/// queries written against the earlier ones keep working.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct DataPoint<'a> {
     pub indexes: [&'a str; 1],
-    pub blobs: [&'a str; 5],
+    pub blobs: [std::borrow::Cow<'a, str>; 7],
     pub doubles: [f64; 2],
 }
 
@@ -47,11 +56,13 @@ pub fn data_point<'a>(e: &Exposure<'a>, l: &'a Loaded, version: &'a str) -> Data
     DataPoint {
         indexes: [e.flag],
         blobs: [
-            e.flag,
-            e.variant.unwrap_or_default(),
-            e.reason.name(),
-            l.environment(),
-            version,
+            e.flag.into(),
+            e.variant.unwrap_or_default().into(),
+            e.reason.name().into(),
+            l.environment().into(),
+            version.into(),
+            e.rule.unwrap_or_default().into(),
+            e.stage.map_or("".into(), |s| s.to_string().into()),
         ],
         doubles: [1.0, l.version as f64],
     }
@@ -82,6 +93,8 @@ pub fn log_line(e: &Exposure<'_>, l: &Loaded, sample: f64) -> String {
         "flag": e.flag,
         "variant": e.variant,
         "reason": e.reason.name(),
+        "rule": e.rule,
+        "stage": e.stage,
         "snapshot_version": l.version,
         "environment": l.environment(),
         "release": l.release(),
@@ -114,7 +127,7 @@ mod tests {
             serde_json::from_str(&data_points(&[e, e], &loaded)).unwrap();
         let one = serde_json::json!({
             "indexes": ["new-checkout"],
-            "blobs": ["new-checkout", "on", "TARGETING_MATCH", "production", "12"],
+            "blobs": ["new-checkout", "on", "TARGETING_MATCH", "production", "12", "beta testers", ""],
             "doubles": [1.0, 12.0],
         });
         assert_eq!(points, serde_json::json!([one, one]));
@@ -126,7 +139,8 @@ mod tests {
         assert_eq!(
             line,
             serde_json::json!({"event": "exposure", "flag": "new-checkout", "variant": "on",
-                "reason": "TARGETING_MATCH", "snapshot_version": 12, "environment": "production",
+                "reason": "TARGETING_MATCH", "rule": "beta testers", "stage": null,
+                "snapshot_version": 12, "environment": "production",
                 "release": "unit", "sample": 0.25})
         );
         assert!(

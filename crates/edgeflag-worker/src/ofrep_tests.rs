@@ -80,7 +80,9 @@ fn single_answers_with_metadata() {
         [Exposure {
             flag: "new-checkout",
             variant: Some("on"),
-            reason: Reason::TargetingMatch
+            reason: Reason::TargetingMatch,
+            rule: Some("beta testers"),
+            stage: None,
         }]
     );
     let f = single(&l, "nope", &ctx, at("2026-12-02T00:00:00Z")).unwrap_err();
