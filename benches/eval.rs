@@ -46,6 +46,36 @@ fn three_rules_and_rollout() -> Snapshot {
     release.compile("production").unwrap()
 }
 
+/// A flag with 3 rule rollouts and a staged rollout: a context that every
+/// rule matches, outside each rule's 5%, pays three rules' buckets before
+/// the flag's rollout decides (the longest path a rule rollout adds).
+fn three_rule_rollouts_and_rollout() -> Snapshot {
+    let stages = json!([
+        { "at": "2026-12-01T00:00:00Z", "percent": 1 },
+        { "at": "2026-12-02T00:00:00Z", "percent": 5 }
+    ]);
+    let release: ReleaseFile = edgeflag::ReleaseFile::from_json(&json!({
+        "schema": 1, "release": { "name": "bench" },
+        "flags": { "f": {
+            "type": "boolean",
+            "rules": [
+                { "name": "countries", "match": [{ "attr": "country", "op": "in", "values": ["US", "DE", "JP"] }],
+                  "rollout": { "stages": stages } },
+                { "name": "old apps", "match": [{ "attr": "appVersion", "op": "semver_lt", "values": ["3.0.0"] }],
+                  "rollout": { "stages": stages } },
+                { "name": "staff", "match": [{ "attr": "email", "op": "ends_with", "values": ["@example.com"] }],
+                  "rollout": { "stages": stages } }
+            ],
+            "rollout": { "stages": [
+                { "at": "2026-12-01T00:00:00Z", "percent": 5 },
+                { "at": "2026-12-02T00:00:00Z", "percent": 50 }
+            ] }
+        } }
+    }).to_string())
+    .unwrap();
+    release.compile("production").unwrap()
+}
+
 fn thousand_flags() -> ReleaseFile {
     let mut flags = serde_json::Map::new();
     for i in 0..1000 {
@@ -81,6 +111,27 @@ fn benches(c: &mut Criterion) {
     c.bench_function("one flag, 3 rules + rollout", |b| {
         b.iter(|| black_box(snap.evaluate(black_box("f"), black_box(&ctx), now)))
     });
+
+    let snap = three_rule_rollouts_and_rollout();
+    // The first user every rule matches and none has reached yet.
+    let ctx = (0..)
+        .map(|i| {
+            Context::with_key(&format!("user-{i}"))
+                .with("country", "DE")
+                .with("appVersion", "2.1.0")
+                .with("email", "someone@example.com")
+        })
+        .find(|ctx| snap.evaluate("f", ctx, now).rule.is_none())
+        .unwrap();
+    let r = snap.evaluate("f", &ctx, now);
+    assert_eq!(
+        (r.reason, r.rule, r.percent),
+        (Reason::Split, None, Some(50.0))
+    );
+    c.bench_function(
+        "one flag, 3 rule rollouts (all matching, outside each) + rollout",
+        |b| b.iter(|| black_box(snap.evaluate(black_box("f"), black_box(&ctx), now))),
+    );
 
     let season = season0().compile("production").unwrap();
     let ctx = Context::with_key("user-42")

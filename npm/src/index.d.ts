@@ -183,7 +183,10 @@ export interface RuleDefinition {
   name?: string;
   segment?: string;
   match?: ConditionDefinition[];
-  serve: string;
+  /** One variant for everyone the rule matches; a rule has this or `rollout`. */
+  serve?: string;
+  /** The rule's own staged rollout; matching users outside it go on to the next rule. */
+  rollout?: RolloutDefinition;
 }
 
 /** One flag as signed (overrides applied), camelCase fields, keys as written. */
@@ -200,7 +203,7 @@ export interface FlagDefinition {
   rollback?: { variant?: string; steps?: string[] };
   prerequisites?: { flag: string; variant: string }[];
   targets?: Record<string, string[]>;
-  rollbacks?: (RuleDefinition & { since: string })[];
+  rollbacks?: (Omit<RuleDefinition, "serve" | "rollout"> & { serve: string; since: string })[];
   rules?: RuleDefinition[];
   rollout?: RolloutDefinition;
 }
@@ -215,7 +218,7 @@ export interface Definitions {
     environments?: string[];
   };
   environment: string;
-  segments?: Record<string, { description?: string; match: ConditionDefinition[] }>;
+  segments?: Record<string, { description?: string; internal?: boolean; match: ConditionDefinition[] }>;
   flags: Record<string, FlagDefinition>;
 }
 
@@ -237,14 +240,19 @@ export interface FlagStatus {
   key: string;
   enabled: boolean;
   hotfix: boolean;
-  rollout: {
-    by: string;
-    stage: number | null;
-    percent: number;
-    next: StageStatus | null;
-    stages: StageStatus[];
-  } | null;
+  rollout: RolloutStatus | null;
+  /** Every rule in order: the variant it serves, or its own rollout. */
+  rules: { name: string; serve: string | null; rollout: RolloutStatus | null }[];
   rollbacks: { name: string; serve: string; since: string; active: boolean }[];
+}
+
+/** Where a staged schedule stands at a moment. */
+export interface RolloutStatus {
+  by: string;
+  stage: number | null;
+  percent: number;
+  next: StageStatus | null;
+  stages: StageStatus[];
 }
 
 /** One stage of a schedule; `at` is `null` for a constant percentage. */
@@ -258,8 +266,8 @@ export interface StageStatus {
 export interface Distribution {
   key: string;
   users: number;
-  /** Most common first. */
-  outcomes: { variant: string | null; reason: Reason; users: number; share: number }[];
+  /** Most common first; `rule` is the rule or partial rollback that decided. */
+  outcomes: { variant: string | null; reason: Reason; rule: string | null; users: number; share: number }[];
 }
 
 /** A verified snapshot, ready to evaluate. */

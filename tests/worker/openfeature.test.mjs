@@ -1,6 +1,7 @@
 // Real OpenFeature clients: @openfeature/server-sdk with
 // @openfeature/ofrep-provider, talking to the worker over HTTP as an
-// application would. No time header: these flags do not depend on the date.
+// application would. The first test pins the time with the worker's time
+// header (the country rule rolls out in stages); the others do not depend on it.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -16,9 +17,11 @@ after(() => OpenFeature.close());
 
 describe('@openfeature/ofrep-provider with @openfeature/server-sdk', () => {
   test('typed calls get the expected values, reasons, variants and flagMetadata', async () => {
-    const w = await startWorker({ vars: { TRUSTED_KEYS: key.pem }, snapshot: season0.text });
+    const w = await startWorker({ vars: { TRUSTED_KEYS: key.pem, ALLOW_TIME_OVERRIDE: 'true' }, snapshot: season0.text });
     try {
-      await OpenFeature.setProviderAndWait('season0', new OFREPProvider({ baseUrl: w.base }));
+      // After the country rule's rollout reached its last stage.
+      const at = '2026-12-05T00:00:00Z';
+      await OpenFeature.setProviderAndWait('season0', new OFREPProvider({ baseUrl: w.base, headersFactory: () => [['X-Edgeflag-At', at]] }));
       const client = OpenFeature.getClient('season0');
       client.setContext({ targetingKey: 'qa-bot-1', country: 'JP' });
 
@@ -29,8 +32,10 @@ describe('@openfeature/ofrep-provider with @openfeature/server-sdk', () => {
       assert.equal(ranked.flagMetadata.snapshotVersion, 12);
 
       const timeout = await client.getNumberDetails('match-timeout-seconds', 60);
-      assert.deepEqual([timeout.value, timeout.variant, timeout.reason], [45, 'short', 'TARGETING_MATCH']);
-      assert.equal(timeout.flagMetadata.rule, 'short queue in high-population regions');
+      assert.deepEqual([timeout.value, timeout.variant, timeout.reason], [45, 'short', 'SPLIT']);
+      // The rule and its stage travel in flagMetadata.
+      assert.deepEqual([timeout.flagMetadata.rule, timeout.flagMetadata.stage, timeout.flagMetadata.percent],
+        ['short queue in high-population regions', 2, 100]);
       // Invocation context overrides the client's.
       assert.equal(await client.getNumberValue('match-timeout-seconds', 60, { country: 'FR' }), 90);
 
