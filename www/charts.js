@@ -56,19 +56,17 @@ export function timeline(stages, now, current, label) {
  * outcomes: [{ variant, reason, rule, users, share }].
  */
 export function distribution(outcomes, users, label) {
-  const label_ = (o) => `${o.variant ?? "(default)"} · ${o.reason}${o.rule ? ` · ${o.rule}` : ""}`;
-  // Room for the longest label: a rule's name can be long.
-  const L = Math.min(420, Math.max(150, 7 * Math.max(0, ...outcomes.map((o) => label_(o).length))));
-  const row = 22, R = 50, W = L + 210;
+  // Each row: its label on one line (a rule's name can be long), its bar below.
+  const W = 360, row = 36, R = 50;
   const H = outcomes.length * row + 8;
   const bars = outcomes.map((o, i) => {
-    const w = (W - L - R) * o.share;
+    const w = (W - R) * o.share;
     const y = 4 + i * row;
-    const name = label_(o);
+    const name = `${o.variant ?? "(default)"} · ${o.reason}${o.rule ? ` · ${o.rule}` : ""}`;
     return `<g data-variant="${esc(o.variant ?? "")}" data-reason="${esc(o.reason)}" data-rule="${esc(o.rule ?? "")}" data-share="${o.share}">
-      <text x="0" y="${y + 14}">${esc(name)}</text>
-      <rect x="${L}" y="${y + 2}" width="${Math.max(w, 1)}" height="${row - 6}" fill="${o.variant === "off" || o.variant === null ? "var(--off)" : "var(--on)"}"></rect>
-      <text x="${L + w + 4}" y="${y + 14}">${(o.share * 100).toFixed(1)}%</text></g>`;
+      <text x="0" y="${y + 12}">${esc(name)}</text>
+      <rect x="0" y="${y + 16}" width="${Math.max(w, 1)}" height="14" fill="${o.variant === "off" || o.variant === null ? "var(--off)" : "var(--on)"}"></rect>
+      <text x="${w + 4}" y="${y + 28}">${(o.share * 100).toFixed(1)}%</text></g>`;
   }).join("");
   return `<svg role="img" aria-label="${esc(label)} over ${users} users" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${bars}</svg>`;
 }
