@@ -57,7 +57,9 @@ pub(crate) struct Step {
 /// only) a staged rollout that the users outside its percentage pass through.
 pub(crate) enum Serve {
     Variant(usize),
-    Rollout(Plan),
+    /// Boxed: most steps serve a variant, and a small `Step` keeps the rule
+    /// loop's memory compact.
+    Rollout(Box<Plan>),
 }
 
 pub(crate) struct Plan {
@@ -273,9 +275,9 @@ pub(crate) fn flag(
                     });
                 }
                 let salt = rule_salt(key, &name);
-                Serve::Rollout(plan(&salt, implicit_on, ro, &names, &|| {
+                Serve::Rollout(Box::new(plan(&salt, implicit_on, ro, &names, &|| {
                     at().key("rollout")
-                })?)
+                })?))
             }
             (Some(_), Some(_)) => {
                 return Err(ReleaseError::Conflict {

@@ -57,7 +57,7 @@ fn plans(snapshot: &Snapshot) -> impl Iterator<Item = &Plan> {
         f.rollout
             .iter()
             .chain(f.rules.iter().filter_map(|r| match &r.serve {
-                Serve::Rollout(plan) => Some(plan),
+                Serve::Rollout(plan) => Some(&**plan),
                 Serve::Variant(_) => None,
             }))
     })
