@@ -27,6 +27,7 @@ fn envelope(release: &ReleaseFile, key: &SigningKey) -> Vec<u8> {
         previous: None,
         forced: false,
         never_expires: false,
+        audience: Default::default(),
         definitions: release.for_environment("production").unwrap(),
     };
     sign(&payload, &[key]).unwrap().envelope.into_bytes()

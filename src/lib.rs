@@ -9,6 +9,7 @@ mod model;
 mod reports;
 mod signed;
 
+pub use compile::audience::browser_salt;
 pub use compile::snapshot::{FlagId, Snapshot};
 pub use eval::bucket::{BUCKETS, INCLUSION_SEED, VARIANT_SEED, bucket, frame, to_bucket};
 pub use eval::error::{ErrorCode, EvalError};

@@ -31,6 +31,8 @@ struct Case {
     #[serde(default)]
     compiles: Vec<String>,
     compile: Option<String>,
+    /// The file compiles for this environment; its browser snapshot is refused.
+    browser: Option<String>,
     error: String,
     #[serde(default)]
     fields: toml::Table,
@@ -45,6 +47,16 @@ fn rejection(case: &Case) -> Result<ReleaseError, String> {
         (None, Some(src)) => ReleaseFile::from_json(src),
         _ => return Err("the case needs exactly one of `toml` and `json`".into()),
     };
+    if let Some(env) = &case.browser {
+        let release = read.map_err(|e| format!("the release file was rejected: {e}"))?;
+        let defs = release
+            .for_environment(env)
+            .map_err(|e| format!("for_environment(`{env}`) was rejected: {e}"))?;
+        return match defs.for_browser(&edgeflag::browser_salt("case"), None) {
+            Ok(_) => Err(format!("the browser snapshot of `{env}` was accepted")),
+            Err(e) => Ok(e),
+        };
+    }
     let Some(env) = &case.compile else {
         return match read {
             Ok(_) => Err("the release file was accepted".into()),
@@ -92,6 +104,10 @@ fn field(err: &ReleaseError, name: &str) -> Option<toml::Value> {
         (ReleaseError::WrongValueType { expected, .. }, "expected") => text(expected),
         (ReleaseError::Missing { field, .. }, "field") => text(field),
         (ReleaseError::BadCondition { op, .. }, "op") => text(op),
+        (ReleaseError::PrivateOperator { op, .. }, "op") => text(op),
+        (ReleaseError::PrivateOperator { attr, .. }, "attr") => text(attr),
+        (ReleaseError::PrivateOperator { step, .. }, "step") => step.as_deref().and_then(text),
+        (ReleaseError::NotForBrowsers { flag, .. }, "flag") => text(flag),
         _ => None,
     }
 }
@@ -153,7 +169,7 @@ fn differences(case: &Case, err: &ReleaseError) -> Vec<String> {
             }
         }
     }
-    let read_from_toml = case.toml.is_some() && case.compile.is_none();
+    let read_from_toml = case.toml.is_some() && case.compile.is_none() && case.browser.is_none();
     if read_from_toml && err.loc().is_some() && err.line().is_none() {
         out.push("a located error read from toml has no line".into());
     }

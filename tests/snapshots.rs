@@ -29,6 +29,7 @@ fn payload(version: u64, expires_at: Option<&str>) -> Payload {
         forced: false,
         // `None` here is a snapshot built with `--expires-in never --force`.
         never_expires: expires_at.is_none(),
+        audience: Default::default(),
         definitions: common::season0().for_environment("production").unwrap(),
     }
 }
@@ -217,6 +218,9 @@ fn hostile_snapshots_are_each_rejected_with_their_own_error() {
         }
         if let Some(env) = &j.environment {
             policy = policy.for_environment(env);
+        }
+        if let Some(a) = &j.audience {
+            policy = policy.for_audience(edgeflag::Audience::from_name(a).unwrap());
         }
         let base_v = verify(
             &base.envelope,

@@ -8,10 +8,11 @@ use semver::Version;
 use serde_json::Value;
 
 use crate::compile::Locate;
+use crate::compile::audience::{Plain, ValueDigest, digest, parse_digest, works_on_digests};
 use crate::format::time::Timestamp;
 use crate::model::context::{Attr, Context, parse_version, same_text};
 use crate::model::error::ReleaseError;
-use crate::model::{Condition, Op};
+use crate::model::{Condition, Op, Private};
 
 #[derive(Clone, Debug, PartialEq)]
 enum Scalar {
@@ -74,6 +75,9 @@ enum Test {
     Before(Timestamp),
     After(Timestamp),
     Exists,
+    /// `in`/`eq` on a private attribute of a browser snapshot: the salt, and
+    /// the digests of the values (see `compile::audience`).
+    Digest(Box<str>, Vec<ValueDigest>),
 }
 
 /// A condition ready to evaluate.
@@ -151,6 +155,17 @@ impl Test {
             Test::Before(t) => time(attr).map(|a| a < *t),
             Test::After(t) => time(attr).map(|a| a > *t),
             Test::Exists => Some(true),
+            Test::Digest(salt, digests) => {
+                let plain = match attr {
+                    Attr::String(t) => Plain::Str(t.as_str()),
+                    Attr::Number(n) => Plain::Num(*n),
+                    Attr::Bool(b) => Plain::Bool(*b),
+                    // As `OneOf`: no value of these types is ever equal.
+                    _ => return None,
+                };
+                let d = digest(salt, plain);
+                Some(digests.contains(&d))
+            }
         }
     }
 }
@@ -169,8 +184,14 @@ fn time(attr: &Attr) -> Option<Timestamp> {
     }
 }
 
-/// Compiles one condition; `at` locates it for error messages.
-pub(crate) fn compile(c: &Condition, at: Locate) -> Result<Cond, ReleaseError> {
+/// Compiles one condition; `at` locates it for error messages. With
+/// `private` (a browser snapshot), conditions on its attributes compare
+/// digests.
+pub(crate) fn compile(
+    c: &Condition,
+    at: Locate,
+    private: Option<&Private>,
+) -> Result<Cond, ReleaseError> {
     let bad = |why: String| ReleaseError::BadCondition {
         at: at().key("values"),
         op: c.op.name(),
@@ -223,6 +244,36 @@ pub(crate) fn compile(c: &Condition, at: Locate) -> Result<Cond, ReleaseError> {
             .and_then(Timestamp::parse)
             .ok_or_else(|| bad(format!("needs an rfc 3339 time, not {v}")))
     };
+    if let Some(p) = private.filter(|p| p.attributes.contains(&c.attr) && c.op != Op::Exists) {
+        if !works_on_digests(c.op) {
+            return Err(ReleaseError::PrivateOperator {
+                at: at().key("op"),
+                step: None,
+                op: c.op.name(),
+                attr: c.attr.clone(),
+            });
+        }
+        let digests = match c.op {
+            Op::Eq | Op::Neq => std::slice::from_ref(one()?),
+            _ => some()?.as_slice(),
+        };
+        let digests = digests
+            .iter()
+            .map(|v| {
+                v.as_str().and_then(parse_digest).ok_or_else(|| {
+                    bad(format!(
+                        "compares salted digests (32 hex digits) on a private attribute, not {v}"
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        return finish(
+            c,
+            matches!(c.op, Op::NotIn | Op::Neq),
+            Test::Digest(p.salt.as_str().into(), digests),
+            at,
+        );
+    }
     let (test, invert) = match c.op {
         Op::In => (Test::OneOf(scalars(some()?)?), false),
         Op::NotIn => (Test::OneOf(scalars(some()?)?), true),
@@ -249,6 +300,10 @@ pub(crate) fn compile(c: &Condition, at: Locate) -> Result<Cond, ReleaseError> {
             (Test::Exists, false)
         }
     };
+    finish(c, invert, test, at)
+}
+
+fn finish(c: &Condition, invert: bool, test: Test, at: Locate) -> Result<Cond, ReleaseError> {
     if c.attr.is_empty() {
         return Err(ReleaseError::Missing {
             at: at().key("attr"),

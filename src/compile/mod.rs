@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+pub mod audience;
 pub mod condition;
 #[cfg(feature = "toml")]
 pub mod lines;
@@ -13,7 +14,6 @@ pub mod snapshot;
 pub(crate) use plan::thousandths;
 use plan::{plan, rule_salt};
 
-use indexmap::IndexMap;
 use serde_json::Value;
 
 use crate::compile::condition::Cond;
@@ -22,7 +22,7 @@ use crate::format::path::Loc;
 use crate::format::time::Timestamp;
 use crate::model::Definitions;
 use crate::model::error::ReleaseError;
-use crate::model::{Condition, FlagDef, FlagType, Segment};
+use crate::model::{Condition, FlagDef, FlagType, Private};
 
 /// A location built only when an error needs it: paths allocate, and a
 /// large snapshot must not pay for locations it never reports.
@@ -94,8 +94,10 @@ impl Origins<'_> {
     }
 }
 
-pub(crate) fn segments(segs: &IndexMap<String, Segment>) -> Result<Vec<Vec<Cond>>, ReleaseError> {
-    segs.iter()
+pub(crate) fn segments(defs: &Definitions) -> Result<Vec<Vec<Cond>>, ReleaseError> {
+    let private = defs.private.as_ref();
+    defs.segments
+        .iter()
         .map(|(name, seg)| {
             let at = || Loc::root().key("segments").key(name);
             if seg.conditions.is_empty() {
@@ -105,16 +107,20 @@ pub(crate) fn segments(segs: &IndexMap<String, Segment>) -> Result<Vec<Vec<Cond>
                     why: "a segment needs at least one condition",
                 });
             }
-            conditions(&seg.conditions, &|| at().key("match"))
+            conditions(&seg.conditions, &|| at().key("match"), private)
         })
         .collect()
 }
 
-fn conditions(conds: &[Condition], at: Locate) -> Result<Vec<Cond>, ReleaseError> {
+fn conditions(
+    conds: &[Condition],
+    at: Locate,
+    private: Option<&Private>,
+) -> Result<Vec<Cond>, ReleaseError> {
     conds
         .iter()
         .enumerate()
-        .map(|(i, c)| condition::compile(c, &|| at().index(i)))
+        .map(|(i, c)| condition::compile(c, &|| at().index(i), private))
         .collect()
 }
 
@@ -195,6 +201,13 @@ pub(crate) fn flag(
     origins: &Origins,
 ) -> Result<Flag, ReleaseError> {
     let at: Locate = &|| Loc::root().key("flags").key(key);
+    if def.clients.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ReleaseError::Missing {
+            at: at().key("clients"),
+            field: "clients",
+            why: "a flag is evaluated by \"server\", \"browser\" or both; leave `clients` out for servers only",
+        });
+    }
     let variants = variant_values(def, at)?;
     let names = Variants {
         names: variants.iter().map(|(n, _)| &**n).collect(),
@@ -294,7 +307,12 @@ pub(crate) fn flag(
             }
         };
         let segment = seg(&r.segment, &|| at().key("segment"))?;
-        let conds = step_conditions(r.segment.is_some(), &r.conditions, at)?;
+        let conds = step_conditions(
+            r.segment.is_some(),
+            &r.conditions,
+            at,
+            defs.private.as_ref(),
+        )?;
         rules.push(Step {
             name,
             segment,
@@ -310,7 +328,12 @@ pub(crate) fn flag(
         rollbacks.push(Step {
             name: step_name(&r.name, "rollback", i, &rollbacks, at)?,
             segment: seg(&r.segment, &|| at().key("segment"))?,
-            conds: step_conditions(r.segment.is_some(), &r.conditions, at)?,
+            conds: step_conditions(
+                r.segment.is_some(),
+                &r.conditions,
+                at,
+                defs.private.as_ref(),
+            )?,
             serve: Serve::Variant(names.find(&r.serve, || at().key("serve"))?),
             since: time(&r.since, || at().key("since"))?,
         });
@@ -375,6 +398,7 @@ fn step_conditions(
     has_segment: bool,
     conds: &[Condition],
     at: Locate,
+    private: Option<&Private>,
 ) -> Result<Vec<Cond>, ReleaseError> {
     if !has_segment && conds.is_empty() {
         return Err(ReleaseError::Missing {
@@ -383,7 +407,7 @@ fn step_conditions(
             why: "give a segment, conditions (`match`), or both",
         });
     }
-    conditions(conds, &|| at().key("match"))
+    conditions(conds, &|| at().key("match"), private)
 }
 
 /// Rejects prerequisite cycles, naming the flags on the cycle.

@@ -165,6 +165,7 @@ impl ReleaseFile {
             origins.push(origin);
         }
         let defs = Definitions {
+            private: None,
             release: self.release.clone(),
             environment: env.unwrap_or_default().to_owned(),
             segments: self.segments.clone(),

@@ -91,7 +91,7 @@ impl Snapshot {
         defs: Definitions,
         origins: &[Origins],
     ) -> Result<Snapshot, ReleaseError> {
-        let segments = compile::segments(&defs.segments)?;
+        let segments = compile::segments(&defs)?;
         let mut flags = Vec::with_capacity(defs.flags.len());
         for ((key, def), origin) in defs.flags.iter().zip(origins) {
             flags.push(compile::flag(key, def, &defs, origin)?);

@@ -11,10 +11,12 @@ pub mod bucket;
 pub mod error;
 pub mod wire;
 
+use crate::compile::audience::{Plain, digest};
 use crate::compile::snapshot::{FlagId, Snapshot};
 use crate::compile::{Pick, Plan, Serve, Step};
 use crate::eval::bucket::{INCLUSION_SEED, VARIANT_SEED, bucket, decimal};
 use crate::eval::error::{ErrorCode, EvalError};
+use crate::format::base64::hex;
 use crate::format::time::Timestamp;
 use crate::model::context::{Attr, Context, TARGETING_KEY};
 use crate::model::{FlagDef, FlagType};
@@ -345,7 +347,14 @@ impl Snapshot {
         }
         if !f.targets.is_empty() {
             if let Some(Attr::String(key)) = ctx.get(TARGETING_KEY) {
-                if let Some(v) = f.targets.get(key.as_str()) {
+                // A browser snapshot holds only digests of its target keys.
+                let hit = match &self.defs.private {
+                    None => f.targets.get(key.as_str()),
+                    Some(p) => f
+                        .targets
+                        .get(hex(&digest(&p.salt, Plain::Str(key.as_str()))).as_str()),
+                };
+                if let Some(v) = hit {
                     return Decision::plain(*v, Reason::TargetingMatch);
                 }
             }

@@ -96,6 +96,18 @@ pub(crate) fn decode(text: &[u8]) -> Result<Vec<u8>, Base64Error> {
     Ok(out)
 }
 
+/// Lowercase hex, the other way bytes are written as text (digests, key ids).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    let digit = |n: u8| char::from(DIGITS.get(usize::from(n)).copied().unwrap_or(b'0'));
+    for b in bytes {
+        s.push(digit(b >> 4));
+        s.push(digit(b & 15));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

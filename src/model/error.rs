@@ -68,6 +68,18 @@ pub enum ReleaseError {
         op: &'static str,
         why: String,
     },
+    #[error("{at}: {}operator `{op}` cannot test private attribute `{attr}` in a browser snapshot; only in, not_in, eq, neq and exists can, on salted digests", step.as_ref().map(|s| format!("{s}: ")).unwrap_or_default())]
+    PrivateOperator {
+        at: Loc,
+        /// The rule, partial rollback or segment, by name, when known.
+        step: Option<String>,
+        op: &'static str,
+        attr: String,
+    },
+    #[error(
+        "{at}: prerequisite `{flag}` is not served to browsers; add \"browser\" to its `clients`, or keep this flag on servers"
+    )]
+    NotForBrowsers { at: Loc, flag: String },
     #[error("prerequisite cycle: {}", cycle.join(" -> "))]
     PrerequisiteCycle { cycle: Vec<String> },
 }
@@ -92,7 +104,9 @@ macro_rules! located {
             | ReleaseError::WrongValueType { at, .. }
             | ReleaseError::Missing { at, .. }
             | ReleaseError::Conflict { at, .. }
-            | ReleaseError::BadCondition { at, .. } => Some(at),
+            | ReleaseError::BadCondition { at, .. }
+            | ReleaseError::PrivateOperator { at, .. }
+            | ReleaseError::NotForBrowsers { at, .. } => Some(at),
             _ => None,
         }
     };

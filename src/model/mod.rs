@@ -39,6 +39,28 @@ schema! {
         environment: String = req "environment",
         segments: IndexMap<String, Segment> = or_default "segments",
         flags: IndexMap<String, FlagDef> = req "flags",
+        /// Browser snapshots only: the salt that private values and target
+        /// keys were digested with, and the attributes that are private.
+        private: Option<Private> = opt "private",
+    }
+}
+
+schema! {
+    /// How a browser snapshot hides values (see `compile::audience`).
+    pub struct Private {
+        salt: String = req "salt",
+        attributes: Vec<String> = or_default "attributes",
+    }
+}
+
+names! {
+    /// Who evaluates a flag, and whom a snapshot is for: servers (the edge,
+    /// Node) hold everything; browsers hold only what they are given.
+    #[derive(Default)]
+    pub enum Audience {
+        #[default]
+        Server = "server",
+        Browser = "browser",
     }
 }
 
@@ -52,6 +74,9 @@ schema! {
         /// When given, the only environment names overrides and builds may use,
         /// so that a typo such as `prodution` is an error rather than the base plan.
         environments: Option<Vec<String>> = opt "environments",
+        /// Context attributes whose values a browser snapshot must not
+        /// publish: it carries salted digests of them instead.
+        private_attributes: Vec<String> = or_default "private_attributes",
     }
 }
 
@@ -118,6 +143,11 @@ schema! {
         owner: Option<String> = opt "owner",
         runbook: Option<String> = opt "runbook",
         hotfix: bool = or_default "hotfix",
+        /// Who may evaluate the flag; servers only unless it says so.
+        clients: Option<Vec<Audience>> = opt "clients",
+        /// Keep the description, owner, runbook and rollback steps in
+        /// browser snapshots too (they are left out by default).
+        public_metadata: bool = or_default "public_metadata",
         enabled: Option<bool> = opt "enabled",
         stale: Option<StalePolicy> = opt "stale",
         variants: Option<IndexMap<String, Value>> = opt "variants",
@@ -129,6 +159,23 @@ schema! {
         rules: Vec<Rule> = or_default "rules",
         rollout: Option<Rollout> = opt "rollout",
         env: IndexMap<String, EnvOverride> = or_default "env",
+    }
+}
+
+// A server snapshot is written as it always was, with no `audience` field.
+impl crate::format::decode::IsDefault for Audience {
+    fn is_default(&self) -> bool {
+        *self == Audience::Server
+    }
+}
+
+impl FlagDef {
+    /// Whether clients of `audience` may evaluate this flag.
+    pub fn serves(&self, audience: Audience) -> bool {
+        match &self.clients {
+            Some(clients) => clients.contains(&audience),
+            None => audience == Audience::Server,
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use indexmap::IndexMap;
 
-use crate::model::{FlagDef, ReleaseFile, Segment};
+use crate::model::{Audience, FlagDef, ReleaseFile, Segment};
 pub use crate::reports::staged::Thresholds;
 use crate::reports::staged::{Staged, default_variant, staged_plan};
 
@@ -87,6 +87,8 @@ pub struct CheckItem {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlagReport {
     pub flag: String,
+    /// Who may evaluate the flag (its audience): servers, browsers or both.
+    pub clients: Vec<Audience>,
     pub items: Vec<CheckItem>,
 }
 
@@ -174,6 +176,11 @@ pub fn check(release: &ReleaseFile) -> ChecklistReport {
         .iter()
         .map(|(key, def)| FlagReport {
             flag: key.clone(),
+            clients: Audience::NAMES
+                .iter()
+                .map(|(_, a)| *a)
+                .filter(|a| def.serves(*a))
+                .collect(),
             items: flag_items(
                 production
                     .as_ref()

@@ -15,6 +15,7 @@ use crate::eval::wire::Source;
 use crate::format::decode::{Decode, Path};
 use crate::format::json;
 use crate::format::time::Timestamp;
+use crate::model::Audience;
 use crate::signed::envelope::Payload;
 use crate::signed::keys::PublicKey;
 use crate::signed::{self, SNAPSHOT_SCHEMA, SnapshotError, Trust};
@@ -56,6 +57,8 @@ pub struct Policy {
     /// The environment this consumer serves; `None` only for tools that read
     /// several (`log`). A long-running consumer must set it.
     pub environment: Option<String>,
+    /// Whom this consumer serves: a snapshot for another audience is refused.
+    pub audience: Audience,
     /// The lowest version ever accepted, whatever is held.
     pub min_version: u64,
     /// The time to judge expiry and issue times against.
@@ -75,6 +78,7 @@ impl Policy {
             trusted,
             threshold: 1,
             environment: None,
+            audience: Audience::Server,
             min_version: 0,
             now,
             purpose: Purpose::Serve,
@@ -88,6 +92,12 @@ impl Policy {
     /// The same policy for reading history (see [`Purpose::Audit`]).
     pub fn audit(mut self) -> Self {
         self.purpose = Purpose::Audit;
+        self
+    }
+
+    /// The same policy for another audience (browsers).
+    pub fn for_audience(mut self, audience: Audience) -> Self {
+        self.audience = audience;
         self
     }
 
@@ -157,6 +167,8 @@ pub struct Verified {
     pub previous: Option<String>,
     pub forced: bool,
     pub never_expires: bool,
+    /// Whom the snapshot is for.
+    pub audience: Audience,
     /// The digest of the payload (see [`crate::digest`]).
     pub digest: String,
     /// The trusted keys whose signatures verified.
@@ -250,6 +262,7 @@ pub fn accept(bytes: &[u8], policy: &Policy, holding: &Holding) -> Result<Verifi
         previous,
         forced,
         never_expires,
+        audience,
         definitions,
         ..
     } = p;
@@ -263,6 +276,7 @@ pub fn accept(bytes: &[u8], policy: &Policy, holding: &Holding) -> Result<Verifi
         previous,
         forced,
         never_expires,
+        audience,
         digest,
         signed_by,
         snapshot,
@@ -285,6 +299,12 @@ fn judge(c: &Candidate, policy: &Policy, holding: &Holding) -> Result<(), Snapsh
         return Err(SnapshotError::WrongEnvironment {
             found: found.to_owned(),
             expected: expected.to_owned(),
+        });
+    }
+    if p.audience != policy.audience {
+        return Err(SnapshotError::WrongAudience {
+            found: p.audience.name(),
+            expected: policy.audience.name(),
         });
     }
     let serve = policy.purpose == Purpose::Serve;

@@ -50,6 +50,7 @@ fn envelope(s: &Spec) -> Vec<u8> {
         previous: None,
         forced: false,
         never_expires: s.never,
+        audience: Default::default(),
         definitions: definitions(s.env, s.marker),
     };
     sign(&p, &[&key(1)]).unwrap().envelope.into_bytes()

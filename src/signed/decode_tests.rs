@@ -58,6 +58,7 @@ fn payloads() -> Vec<(String, Value)> {
                 previous: None,
                 forced: false,
                 never_expires: false,
+                audience: Default::default(),
                 definitions,
             };
             out.push((

@@ -2,7 +2,7 @@
 //! once (see `format::decode`), so the CLI writes exactly what the edge reads.
 
 use crate::format::decode::schema;
-use crate::model::Definitions;
+use crate::model::{Audience, Definitions};
 
 schema! {
     /// The DSSE envelope as it travels and is stored.
@@ -36,6 +36,9 @@ schema! {
         /// Built with `--expires-in never --force`: no `expires_at`, on purpose.
         /// Without it, a payload with no expiry is refused (`NO_EXPIRY`).
         never_expires: bool = or_default "never_expires",
+        /// Whom the snapshot is for: a consumer refuses any other audience,
+        /// so an edge snapshot never reaches a browser, nor the reverse.
+        audience: Audience = or_default "audience",
         definitions: Definitions = req "definitions",
     }
 }

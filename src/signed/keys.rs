@@ -7,6 +7,8 @@ use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use sha2::{Digest, Sha256};
 
+use crate::format::base64::hex;
+
 /// An Ed25519 public key's SPKI DER is always these 12 bytes and then the 32
 /// key bytes: SEQUENCE { SEQUENCE { OID 1.3.101.112 }, BIT STRING (0 unused) }
 /// (RFC 8410). Reading and identifying keys by hand with it keeps the DER and
@@ -144,17 +146,6 @@ impl PublicKey {
         spki.update(self.0.as_bytes());
         hex(&spki.finalize())
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    let digit = |n: u8| char::from(DIGITS.get(usize::from(n)).copied().unwrap_or(b'0'));
-    for b in bytes {
-        s.push(digit(b >> 4));
-        s.push(digit(b & 15));
-    }
-    s
 }
 
 #[cfg(test)]

@@ -15,8 +15,9 @@ pub mod accept;
 pub mod envelope;
 pub mod keys;
 
+use crate::format::base64::hex;
 use envelope::{Envelope, EnvelopeSignature, Payload};
-use keys::{PublicKey, SigningKey, hex};
+use keys::{PublicKey, SigningKey};
 
 /// The DSSE `payloadType` of an edgeflag snapshot.
 pub const PAYLOAD_TYPE: &str = "application/vnd.edgeflag.snapshot+json";
@@ -88,6 +89,11 @@ pub enum SnapshotError {
     },
     #[error("snapshot is for environment `{found}`, but this consumer serves `{expected}`")]
     WrongEnvironment { found: String, expected: String },
+    #[error("snapshot is for `{found}` clients, but this consumer serves `{expected}` clients")]
+    WrongAudience {
+        found: &'static str,
+        expected: &'static str,
+    },
     #[error("unsupported snapshot schema {found}: this version reads schema {supported}")]
     UnsupportedSchema { found: u32, supported: u32 },
     #[error("snapshot definitions are invalid: {0}")]
@@ -118,6 +124,7 @@ impl SnapshotError {
             SnapshotError::VersionTooOld { .. } => "VERSION_TOO_OLD",
             SnapshotError::VersionReused { .. } => "VERSION_REUSED",
             SnapshotError::WrongEnvironment { .. } => "WRONG_ENVIRONMENT",
+            SnapshotError::WrongAudience { .. } => "WRONG_AUDIENCE",
             SnapshotError::UnsupportedSchema { .. } => "UNSUPPORTED_SCHEMA",
             SnapshotError::Invalid(_) => "INVALID_DEFINITIONS",
             SnapshotError::Unsatisfiable { .. } => "UNSATISFIABLE_THRESHOLD",

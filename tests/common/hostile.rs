@@ -37,6 +37,7 @@ pub struct Judge {
     pub min_version: Option<u64>,
     pub max_size: Option<usize>,
     pub environment: Option<String>,
+    pub audience: Option<String>,
     pub now: String,
     pub held: Held,
 }
@@ -90,6 +91,7 @@ fn payload(defs: &Definitions, version: u64, expires_at: Option<&str>) -> Payloa
         forced: false,
         // No expiry is a snapshot built with `--expires-in never --force`.
         never_expires: expires_at.is_none(),
+        audience: Default::default(),
         definitions: defs.clone(),
     }
 }
@@ -171,6 +173,13 @@ fn make(
         if let Some(n) = s.get("never_expires") {
             p.never_expires = n.as_bool().unwrap();
         }
+        if let Some(a) = s.get("audience").and_then(Value::as_str) {
+            p.audience = edgeflag::Audience::from_name(a).unwrap();
+            if p.audience == edgeflag::Audience::Browser {
+                let salt = edgeflag::browser_salt("hostile");
+                p.definitions = p.definitions.for_browser(&salt, None).unwrap();
+            }
+        }
         let n = s
             .get("key")
             .and_then(Value::as_u64)
@@ -236,6 +245,7 @@ fn judge(defaults: &Value, over: Option<&Value>) -> Judge {
         min_version: get("min_version").and_then(Value::as_u64),
         max_size: get("max_size").and_then(Value::as_u64).map(|n| n as usize),
         environment: get("environment").and_then(Value::as_str).map(Into::into),
+        audience: get("audience").and_then(Value::as_str).map(Into::into),
         now: get("now").unwrap().as_str().unwrap().into(),
         held: match get("holding").and_then(Value::as_str) {
             Some("base") => Held::Base,

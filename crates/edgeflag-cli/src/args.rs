@@ -172,6 +172,14 @@ pub struct BuildArgs {
     pub at: Option<String>,
     #[arg(long)]
     pub out: PathBuf,
+    /// Whom the snapshot is for: `server` (the edge, Node) or `browser` (only
+    /// the flags whose `clients` include it, private values as salted digests).
+    #[arg(long, default_value = "server", value_parser = audiences())]
+    pub audience: String,
+    /// In a browser snapshot, keep the stages that start after its expiry
+    /// too (they are left out by default, so future dates stay unpublished).
+    #[arg(long)]
+    pub full_schedule: bool,
 }
 
 #[derive(Args, Debug)]
@@ -216,6 +224,9 @@ pub struct Trust {
     /// Refuse snapshots of any other environment (WRONG_ENVIRONMENT).
     #[arg(long, value_name = "NAME")]
     pub env: Option<String>,
+    /// The audience the snapshot must be for (WRONG_AUDIENCE otherwise).
+    #[arg(long, default_value = "server", value_parser = audiences())]
+    pub audience: String,
 }
 
 #[derive(Args, Debug)]
@@ -226,6 +237,10 @@ pub struct OptionalTrust {
 }
 
 /// The core's flag type names: `--type` takes exactly these.
+fn audiences() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(edgeflag::Audience::NAMES.iter().map(|(n, _)| *n))
+}
+
 fn flag_types() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(edgeflag::FlagType::NAMES.iter().map(|(n, _)| *n))
 }

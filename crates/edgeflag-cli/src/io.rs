@@ -96,6 +96,8 @@ pub fn policy(trust: &Trust, now: Timestamp) -> Result<Policy> {
     policy.threshold = trust.threshold;
     policy.min_version = trust.min_version;
     policy.environment.clone_from(&trust.env);
+    // clap accepts only the names of `Audience`.
+    policy.audience = edgeflag::Audience::from_name(&trust.audience).unwrap_or_default();
     Ok(policy)
 }
 

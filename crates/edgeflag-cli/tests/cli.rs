@@ -135,8 +135,12 @@ fn check_passes_season0_and_fails_the_broken_release() {
         text.replace("serve = \"short\"", "serve = \"shortt\""),
     )
     .unwrap();
+    let line = 1 + text
+        .lines()
+        .position(|l| l.contains("serve = \"short\""))
+        .unwrap();
     edgeflag().args(["check", s(&bad)]).assert().code(2).stderr(predicate::str::contains(
-        "bad.toml: flags.match-timeout-seconds.env.staging.rules[0].serve (line 135): unknown variant `shortt`",
+        format!("bad.toml: flags.match-timeout-seconds.env.staging.rules[0].serve (line {line}): unknown variant `shortt`"),
     ));
 }
 

@@ -47,6 +47,7 @@ fn main() {
             previous: None,
             forced: false,
             never_expires: expires_at.is_none(),
+            audience: Default::default(),
             definitions: release.for_environment(env).unwrap(),
         };
         let fixture = json!({

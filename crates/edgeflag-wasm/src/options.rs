@@ -7,10 +7,11 @@ use wasm_bindgen::prelude::*;
 
 use crate::convert::{error, time_micros, timestamp};
 
-const OPTIONS: [&str; 8] = [
+const OPTIONS: [&str; 9] = [
     "trustedKeys",
     "threshold",
     "environment",
+    "audience",
     "minVersion",
     "now",
     "maxSize",
@@ -122,6 +123,13 @@ pub(crate) fn policy(options: &JsValue) -> Result<(Policy, Holding), JsValue> {
                 .filter(|e| !e.is_empty())
                 .ok_or_else(|| bad("options.environment must be an environment name"))?,
         );
+    }
+    let audience = get(options, "audience")?;
+    if !audience.is_undefined() {
+        policy.audience = audience
+            .as_string()
+            .and_then(|a| edgeflag::Audience::from_name(&a))
+            .ok_or_else(|| bad("options.audience must be \"server\" or \"browser\""))?;
     }
     let current = get(options, "current")?;
     let served = if current.is_undefined() || current.is_null() {

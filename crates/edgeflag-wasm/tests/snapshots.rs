@@ -57,6 +57,9 @@ fn judged_by(j: &hostile::Judge, base: &hostile::Base) -> JsValue {
     if let Some(env) = &j.environment {
         o["environment"] = json!(env);
     }
+    if let Some(a) = &j.audience {
+        o["audience"] = json!(a);
+    }
     let mark = json!({ "version": base.version, "digest": base.digest });
     match j.held {
         hostile::Held::Nothing => {}

@@ -42,6 +42,7 @@ pub fn envelope(signer: &SigningKey, version: u64, expires_at: Option<&str>) -> 
         previous: None,
         forced: false,
         never_expires: expires_at.is_none(),
+        audience: Default::default(),
         definitions: release.for_environment("production").unwrap(),
     };
     edgeflag::sign(&payload, &[signer])

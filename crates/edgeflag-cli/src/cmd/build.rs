@@ -1,6 +1,6 @@
 //! `edgeflag build`: the signed snapshot of one environment.
 
-use edgeflag::{Payload, Policy, SNAPSHOT_SCHEMA, SigningKey};
+use edgeflag::{Audience, Payload, Policy, SNAPSHOT_SCHEMA, SigningKey};
 
 use crate::args::BuildArgs;
 use crate::error::{CliError, Result};
@@ -14,6 +14,13 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
             "no version: give --previous (the last snapshot of `{}`) to chain onto it, or --version 1 for the first snapshot of an environment",
             a.env
         )));
+    }
+    // clap accepts only the names of `Audience`.
+    let audience = Audience::from_name(&a.audience).unwrap_or_default();
+    if a.full_schedule && audience != Audience::Browser {
+        return Err(CliError::input(
+            "--full-schedule applies to browser snapshots (--audience browser); a server snapshot always carries every stage",
+        ));
     }
     let issued = io::time(a.at.as_deref())?;
     let (expires_at, never_expires) = io::expiry(issued, &a.expires_in, a.force)?;
@@ -38,7 +45,10 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
             } else {
                 io::read_trusted(&a.trust)?
             };
-            let policy = Policy::new(trusted, issued).audit().for_environment(&a.env);
+            let policy = Policy::new(trusted, issued)
+                .audit()
+                .for_environment(&a.env)
+                .for_audience(audience);
             let prev = edgeflag::verify(&io::read_bytes(path)?, &policy).map_err(|e| {
                 CliError::failed(format!(
                     "{}: rejected as --previous ({}): {e}",
@@ -50,9 +60,13 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
         }
         None => (a.version.unwrap_or(1), None),
     };
-    let definitions = release
-        .for_environment(&a.env)
-        .map_err(|e| CliError::input(format!("{}: {e}", a.release.display())))?;
+    let bad = |e: edgeflag::ReleaseError| CliError::input(format!("{}: {e}", a.release.display()));
+    let mut definitions = release.for_environment(&a.env).map_err(bad)?;
+    if audience == Audience::Browser {
+        let salt = edgeflag::browser_salt(&format!("{}/{version}/{issued}", a.env));
+        let until = if a.full_schedule { None } else { expires_at };
+        definitions = definitions.for_browser(&salt, until).map_err(bad)?;
+    }
     let payload = Payload {
         schema: SNAPSHOT_SCHEMA,
         version,
@@ -61,6 +75,7 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
         previous,
         forced: failing,
         never_expires,
+        audience,
         definitions,
     };
     let refs: Vec<&SigningKey> = keys.iter().collect();
@@ -72,6 +87,7 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
         return io::print_json(&serde_json::json!({
             "out": a.out,
             "environment": a.env,
+            "audience": audience.name(),
             "version": version,
             "digest": digest,
             "issued_at": payload.issued_at,
@@ -83,8 +99,12 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
             "signed_by": signed_by,
         }));
     }
+    let whom = match audience {
+        Audience::Browser => " (browsers)",
+        _ => "",
+    };
     println!(
-        "built {} for `{}`: version {version}, {} flag(s), signed by {}",
+        "built {} for `{}`{whom}: version {version}, {} flag(s), signed by {}",
         a.out.display(),
         a.env,
         payload.definitions.flags.len(),

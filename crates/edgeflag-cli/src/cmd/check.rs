@@ -38,6 +38,7 @@ pub fn run(path: &Path, json: bool) -> Result<()> {
         println!("release checklist: {} ({})", report.release, path.display());
         let mut header = vec!["flag"];
         header.extend(Check::FLAG.iter().map(|c| label(*c)));
+        header.push("clients");
         let rows: Vec<Vec<String>> = report
             .flags
             .iter()
@@ -48,6 +49,8 @@ pub fn run(path: &Path, json: bool) -> Result<()> {
                         .iter()
                         .map(|c| f.status(*c).map_or("", mark).to_owned()),
                 );
+                let clients: Vec<&str> = f.clients.iter().map(|a| a.name()).collect();
+                row.push(clients.join("+"));
                 row
             })
             .collect();

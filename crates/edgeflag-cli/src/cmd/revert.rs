@@ -144,6 +144,7 @@ pub fn run(a: &RevertArgs, json: bool) -> Result<()> {
         // thresholds are not in a snapshot, so it cannot be run again here.
         forced: target.verified.forced,
         never_expires,
+        audience: Default::default(),
         definitions: old.clone(),
     };
     let signed = edgeflag::sign(&payload, &[&key]).map_err(|e| CliError::input(e.to_string()))?;

@@ -72,6 +72,7 @@ pub fn payload(definitions: Definitions, version: u64, expires_at: Option<&str>)
         previous: None,
         forced: false,
         never_expires: expires_at.is_none(),
+        audience: Default::default(),
         definitions,
     }
 }
