@@ -27,6 +27,7 @@ const HOUR = 3600000;
 const params = new URLSearchParams(location.search);
 const state = {
   env: params.get("env") || "production",
+  audience: params.get("audience") === "browser" ? "browser" : "server",
   at: params.get("at") ? Date.parse(params.get("at")) : Date.now(),
   users: Math.max(1, Math.min(200000, Number(params.get("users")) || 10000)),
   flags: null,
@@ -49,8 +50,8 @@ function showError(title, detail) {
 }
 
 async function load() {
-  setStatus(`loading the ${state.env} snapshot…`);
-  const result = await loadSnapshot(state.env);
+  setStatus(`loading the ${state.env} ${state.audience} snapshot…`);
+  const result = await loadSnapshot(state.env, state.audience);
   if (result.error) {
     state.flags = null;
     showError(result.error.title, result.error.detail);
@@ -61,7 +62,7 @@ async function load() {
   state.defs = result.flags.definitions();
   setupSlider();
   render();
-  setStatus(`${state.env} snapshot v${state.flags.version} verified`);
+  setStatus(`${state.env} ${state.flags.audience} snapshot v${state.flags.version} verified`);
 }
 
 /** The slider spans the release's schedule: every stage and rollback, with a day either side. */
@@ -96,6 +97,9 @@ function render() {
   $("#snapshot").innerHTML = `<h2>Snapshot</h2><dl class="meta">
     <dt>release</dt><dd>${esc(rel.name)}</dd>
     <dt>environment</dt><dd data-field="environment">${esc(f.environment)}</dd>
+    <dt>audience</dt><dd data-field="audience">${esc(f.audience === "browser"
+      ? "browser: only the flags pages may evaluate; private values and target keys as salted digests"
+      : "server: every flag, as the edge evaluates it")}</dd>
     <dt>version</dt><dd data-field="version">${esc(f.version)}</dd>
     <dt>issued</dt><dd>${esc(f.issuedAt)}</dd>
     <dt>expires</dt><dd>${esc(f.expiresAt ?? "never")}</dd>
@@ -223,6 +227,11 @@ function wire() {
   $("#env").value = state.env;
   $("#env").addEventListener("change", (e) => {
     state.env = e.target.value;
+    load();
+  });
+  $("#audience").value = state.audience;
+  $("#audience").addEventListener("change", (e) => {
+    state.audience = e.target.value;
     load();
   });
   $("#time").addEventListener("input", (e) => {

@@ -13,18 +13,22 @@ async function fetchOk(url) {
   return res;
 }
 
-/** Loads and verifies one environment's snapshot: `{ flags }` or `{ error: { title, detail } }`. */
-export async function loadSnapshot(env) {
+/**
+ * Loads and verifies one environment's snapshot for `audience` ("server", or
+ * "browser": what a page is given): `{ flags }` or `{ error: { title, detail } }`.
+ */
+export async function loadSnapshot(env, audience = "server") {
   let envelope, keys;
+  const which = audience === "browser" ? `${env} browser` : env;
   try {
     const [snap, trusted] = await Promise.all([
-      fetchOk(`/v1/snapshot?env=${encodeURIComponent(env)}`),
+      fetchOk(`/v1/snapshot?env=${encodeURIComponent(env)}${audience === "browser" ? "&audience=browser" : ""}`),
       fetchOk("/v1/keys"),
     ]);
     envelope = await snap.text();
     keys = await trusted.json();
   } catch (e) {
-    return { error: { title: `No ${env} snapshot could be fetched`, detail: e.message } };
+    return { error: { title: `No ${which} snapshot could be fetched`, detail: e.message } };
   }
   const trustedKeys = (keys.keys ?? []).map((k) => k.pem);
   try {
@@ -34,12 +38,13 @@ export async function loadSnapshot(env) {
       trustedKeys,
       threshold: keys.threshold ?? 1,
       environment: env,
+      audience,
     });
     return { flags };
   } catch (e) {
     return {
       error: {
-        title: `The ${env} snapshot was rejected (${e.code ?? "ERROR"})`,
+        title: `The ${which} snapshot was rejected (${e.code ?? "ERROR"})`,
         detail: `${e.message}. Nothing from it is shown: the console only trusts snapshots whose signature verifies in this browser against the worker's trusted keys.`,
       },
     };

@@ -124,6 +124,7 @@ export class EdgeFlags {
       previous: core.previous,
       forced: core.forced,
       neverExpires: core.neverExpires,
+      audience: core.audience,
       signedBy: Object.freeze(core.signedBy),
     });
   }
@@ -140,6 +141,7 @@ export class EdgeFlags {
   get previous() { return this.#facts.previous; }
   get forced() { return this.#facts.forced; }
   get neverExpires() { return this.#facts.neverExpires; }
+  get audience() { return this.#facts.audience; }
   get signedBy() { return this.#facts.signedBy; }
 
   flagKeys() {

@@ -104,6 +104,8 @@ export interface SnapshotOptions {
   threshold?: number;
   /** The environment this consumer serves: a snapshot of another is `WRONG_ENVIRONMENT`. */
   environment?: string;
+  /** Whom this consumer serves: a snapshot for another audience is `WRONG_AUDIENCE`. Default `"server"`. */
+  audience?: "server" | "browser";
   /** The lowest version accepted: an older snapshot replayed is rejected. Default 0. */
   minVersion?: number;
   /** The time to judge expiry and issue times against. Default: now. */
@@ -298,6 +300,8 @@ export class EdgeFlags {
   readonly forced: boolean;
   /** Whether it was built with `--expires-in never --force`. */
   readonly neverExpires: boolean;
+  /** Whom the snapshot is for: `"server"` (everything) or `"browser"` (only browser flags, private values as digests). */
+  readonly audience: "server" | "browser";
   /** The ids of the trusted keys whose signatures verified. */
   readonly signedBy: readonly string[];
 

@@ -58,6 +58,14 @@ export interface EdgeFlagsProviderOptions {
   threshold?: number;
   /** The environment this provider serves (required): other environments' snapshots are refused. */
   environment: string;
+  /**
+   * Whom the snapshots it accepts are for: `"browser"` for the web provider
+   * (the worker's `GET /v1/snapshot?audience=browser`, built with `edgeflag
+   * build --audience browser`), `"server"` for the server provider. A snapshot
+   * for the other audience is refused (`WRONG_AUDIENCE`). Browser snapshots
+   * keep their own floor, under `<environment>:browser`.
+   */
+  audience?: "server" | "browser";
   /** The lowest snapshot version ever accepted (the core's policy then holds it to the served one and the floor). */
   minVersion?: number;
   /**

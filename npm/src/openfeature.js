@@ -138,7 +138,22 @@ class Provider {
     if (typeof options.environment !== "string" || options.environment === "") {
       throw new TypeError("edgeflag: options.environment (the environment this provider serves) is required");
     }
-    this.#options = { pollIntervalMs: 30_000, requestTimeoutMs: 10_000, ...options };
+    const audience = options.audience ?? this._defaultAudience();
+    if (audience !== "server" && audience !== "browser") {
+      throw new TypeError('edgeflag: options.audience must be "server" or "browser"');
+    }
+    this.#options = { pollIntervalMs: 30_000, requestTimeoutMs: 10_000, ...options, audience };
+  }
+
+  /** @internal Whom the snapshots this provider accepts are for: the web provider takes browser snapshots. */
+  _defaultAudience() {
+    return "server";
+  }
+
+  // Browser and server snapshots are numbered apart: each keeps its own floor.
+  #floorName() {
+    const env = this.#options.environment;
+    return this.#options.audience === "browser" ? `${env}:browser` : env;
   }
 
   /** @internal The floor store when none is given (the web provider keeps one in localStorage). */
@@ -154,7 +169,7 @@ class Provider {
     try {
       const store = this.#floorStore();
       if (!store) return;
-      const mark = await store.load(this.#options.environment);
+      const mark = await store.load(this.#floorName());
       if (mark === undefined || mark === null) return;
       if (!Number.isSafeInteger(mark.version) || mark.version < 0 || typeof mark.digest !== "string") {
         throw new Error(`it holds ${JSON.stringify(mark)}, not { version, digest }`);
@@ -174,7 +189,7 @@ class Provider {
     try {
       const store = this.#floorStore();
       if (!store) return;
-      const r = store.save(this.#options.environment, mark);
+      const r = store.save(this.#floorName(), mark);
       if (r && typeof r.catch === "function") r.catch(report);
     } catch (e) {
       report(e);
@@ -248,6 +263,7 @@ class Provider {
         trustedKeys: this.#options.trustedKeys,
         threshold: this.#options.threshold,
         environment: this.#options.environment,
+        audience: this.#options.audience,
         minVersion: this.#options.minVersion,
         now: this.#now(),
         current,
@@ -448,6 +464,11 @@ export class EdgeFlagsWebProvider extends Provider {
   }
   resolveObjectEvaluation(flagKey, defaultValue) {
     return this.#resolve("object", flagKey, defaultValue);
+  }
+
+  _defaultAudience() {
+    // A page holds only what browsers may see: `GET /v1/snapshot?audience=browser`.
+    return "browser";
   }
 
   _defaultFloorStore() {

@@ -27,6 +27,9 @@ test("static context, parsed once per change; events as the snapshots change", a
     url: server.url,
     trustedKeys: [k.pub],
     environment: "production",
+    // These tests drive the provider's machinery with season0's server
+    // flags; the default (browser snapshots only) has its own test below.
+    audience: "server",
     pollIntervalMs: 25,
     now: () => "2026-12-05T18:00:00Z",
   });
@@ -75,6 +78,7 @@ test("static context, parsed once per change; events as the snapshots change", a
     snapshot: build(k.key, { version: 3, at: "2026-12-01T00:00:00Z", expiresIn: "1d" }),
     trustedKeys: [k.pub],
     environment: "production",
+    audience: "server",
     floorStore: null,
     now: () => "2026-12-05T18:00:00Z",
   });
@@ -89,11 +93,39 @@ test("static context, parsed once per change; events as the snapshots change", a
 });
 
 test("a static context that is not an object of attributes gives defaults, never throws", async () => {
-  const provider = new EdgeFlagsWebProvider({ snapshot: build(k.key, { version: 1 }), trustedKeys: [k.pub], environment: "production" });
+  const provider = new EdgeFlagsWebProvider({ snapshot: build(k.key, { version: 1 }), trustedKeys: [k.pub], environment: "production", audience: "server" });
   // ranked-matchmaking buckets by targetingKey, which cannot convert.
   await OpenFeature.setContext("odd", { targetingKey: 10n, big: 10n });
   await OpenFeature.setProviderAndWait("odd", provider);
   const d = OpenFeature.getClient("odd").getBooleanDetails("ranked-matchmaking", true);
   assert.deepEqual([d.value, d.errorCode], [true, "INVALID_CONTEXT"]);
+  await OpenFeature.clearProviders();
+});
+
+test("by default the web provider takes browser snapshots only, and keeps their floor apart", async () => {
+  const floors = new Map();
+  const floorStore = { load: (env) => floors.get(env), save: (env, mark) => void floors.set(env, mark) };
+  const edge = new EdgeFlagsWebProvider({ snapshot: build(k.key, { version: 7 }), trustedKeys: [k.pub], environment: "production", floorStore });
+  await assert.rejects(OpenFeature.setProviderAndWait("edge-in-page", edge), /WRONG_AUDIENCE|snapshot is for `server` clients, but this consumer serves `browser` clients/);
+
+  const provider = new EdgeFlagsWebProvider({
+    snapshot: build(k.key, { version: 3, audience: "browser" }),
+    trustedKeys: [k.pub],
+    environment: "production",
+    floorStore,
+    now: () => "2026-12-05T18:00:00Z",
+  });
+  await OpenFeature.setContext("page", { targetingKey: "store-demo-device" });
+  await OpenFeature.setProviderAndWait("page", provider);
+  const client = OpenFeature.getClient("page");
+  const d = client.getStringDetails("store-layout", "classic");
+  assert.deepEqual([d.value, d.variant, d.reason], ["carousel-v1", "carousel", "TARGETING_MATCH"]);
+  // Browser snapshots carry no owners or runbooks, so neither does the metadata.
+  assert.equal(d.flagMetadata.owner, undefined);
+  assert.equal(d.flagMetadata.runbook, undefined);
+  // A server flag is not in a browser snapshot at all.
+  assert.equal(client.getBooleanDetails("ranked-matchmaking", false).errorCode, "FLAG_NOT_FOUND");
+  assert.deepEqual([...floors.keys()], ["production:browser"]);
+  assert.equal(floors.get("production:browser").version, 3);
   await OpenFeature.clearProviders();
 });

@@ -36,6 +36,9 @@ describe('the release console', () => {
   before(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     for (const env of ['production', 'staging']) await kvPut(persist, `snapshot:${env}`, snapshot(env).path);
+    const browserSnap = build({ release: season0, env: 'production', key, out: path.join(dir, 'browser.json'),
+      at: '2026-11-20T00:00:00Z', expiresIn: '60d', force: false, audience: 'browser' });
+    await kvPut(persist, 'snapshot:production:browser', browserSnap.path);
     dev = await startDev({ persistTo: persist, vars: { TRUSTED_KEYS: JSON.stringify([key.pem]) } });
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -142,6 +145,23 @@ describe('the release console', () => {
     await page.waitForFunction(() => document.querySelector('[data-field="environment"]')?.textContent === 'staging');
     const pct = await page.getAttribute('[data-flag-timeline="ranked-matchmaking"] [data-current-percent]', 'data-current-percent');
     assert.equal(pct, '100');
+    assert.deepEqual(errors, []);
+  });
+
+  test('the audience switch shows what a page holds, and says so', async () => {
+    await open('at=2026-12-02T18:00:00Z');
+    assert.match(await page.textContent('[data-field="audience"]'), /^server: every flag/);
+    await open('audience=browser&at=2026-12-02T18:00:00Z');
+    assert.equal(await page.getAttribute('[data-signature]', 'data-signature'), 'valid');
+    assert.match(await page.textContent('[data-field="audience"]'), /^browser: only the flags pages may evaluate/);
+    assert.equal(await page.locator('article.flag').count(), 2);
+    assert.equal(await page.inputValue('#audience'), 'browser');
+    // Neither the owners nor the runbooks nor the incident channel reach a page.
+    const html = await page.content();
+    for (const secret of ['store-team@example.com', 'runbooks.example.com', 'season0-incidents']) {
+      assert.ok(!html.includes(secret), `the browser view shows ${secret}`);
+    }
+    await page.screenshot({ path: path.join(SHOTS, 'browser-audience.png'), fullPage: true });
     assert.deepEqual(errors, []);
   });
 

@@ -15,8 +15,11 @@ const season0 = path.join(ROOT, 'examples/season0.toml');
 describe('wrangler dev with wrangler.toml', () => {
   let dev;
   const v1 = build({ release: season0, key, out: path.join(dir, 'v1.json'), version: 1, expiresIn: '30d' });
+  const b1 = build({ release: season0, key, out: path.join(dir, 'b1.json'), version: 1, expiresIn: '2d', audience: 'browser' });
   before(async () => {
     await kvPut(path.join(dir, 'state'), 'snapshot:production', v1.path);
+    // wrangler.toml's BROWSER_SNAPSHOT_KEY.
+    await kvPut(path.join(dir, 'state'), 'snapshot:production:browser', b1.path);
     // TRUSTED_KEYS as a JSON list of PEM strings, one of its two accepted forms.
     dev = await startDev({ persistTo: path.join(dir, 'state'), vars: { TRUSTED_KEYS: JSON.stringify([key.pem]), REFRESH_SECONDS: '1', ADMIN_KEYS: ADMIN_KEY } });
   });
@@ -32,6 +35,10 @@ describe('wrangler dev with wrangler.toml', () => {
   test('the snapshot put before the start is served', async () => {
     const h = await (await fetch(`${dev.base}/healthz`, { headers: { 'X-API-Key': ADMIN_KEY } })).json();
     assert.deepEqual([h.status, h.version, h.environment, h.digest], ['ok', 1, 'production', v1.digest]);
+    assert.deepEqual([h.browser.status, h.browser.version, h.browser.digest], ['ok', 1, b1.digest]);
+    const b = await fetch(`${dev.base}/v1/snapshot?audience=browser`);
+    assert.equal(b.status, 200);
+    assert.equal(await b.text(), b1.text);
     const r = await fetch(`${dev.base}/ofrep/v1/evaluate/flags/hotfix-login-throttle`, {
       method: 'POST',
       body: JSON.stringify({ context: { targetingKey: 'p' } }),

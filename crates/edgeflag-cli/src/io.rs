@@ -135,6 +135,7 @@ pub fn all_signers(bytes: &[u8], policy: &Policy, verified: &Verified) -> Vec<St
                 .is_some_and(|k| {
                     // One key at a time: this key's signature alone must verify.
                     let mut one = Policy::new(vec![*k], policy.now).audit();
+                    one.audience = policy.audience;
                     one.max_size = policy.max_size;
                     one.max_depth = policy.max_depth;
                     one.max_values = policy.max_values;

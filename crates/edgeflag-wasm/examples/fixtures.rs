@@ -2,7 +2,9 @@
 //! every vector file's release signed with a fixed test key, with its cases, so
 //! the vectors also run through the package's JS wrapper; and the reference
 //! workload's release and contexts exactly as benches/common/workload.rs builds
-//! them, which the JS benchmark's own generator must match.
+//! them, which the JS benchmark's own generator must match; and the same 200
+//! flags as a signed browser snapshot (every flag for browsers, `country`
+//! private), for the time to first evaluation in Chromium.
 //!
 //!   cargo run -p edgeflag-wasm --example fixtures -- OUT_DIR
 #![allow(
@@ -19,7 +21,7 @@ mod workload;
 
 use std::path::PathBuf;
 
-use edgeflag::{Payload, SNAPSHOT_SCHEMA, SigningKey, sign};
+use edgeflag::{Audience, Payload, SNAPSHOT_SCHEMA, SigningKey, sign};
 use serde_json::{Value, json};
 
 fn main() {
@@ -59,6 +61,30 @@ fn main() {
         std::fs::write(out.join("vectors").join(name), fixture.to_string()).unwrap();
         written += 1;
     }
+    let mut browser = workload::release();
+    browser["release"]["private_attributes"] = json!(["country"]);
+    for flag in browser["flags"].as_object_mut().unwrap().values_mut() {
+        flag["clients"] = json!(["server", "browser"]);
+    }
+    let defs = edgeflag::ReleaseFile::from_json(&browser.to_string())
+        .unwrap()
+        .for_environment("production")
+        .unwrap()
+        .for_browser(&edgeflag::browser_salt("workload"), None)
+        .unwrap();
+    let payload = Payload {
+        schema: SNAPSHOT_SCHEMA,
+        version: 1,
+        issued_at: "2026-01-01T00:00:00Z".into(),
+        expires_at: Some("2036-01-01T00:00:00Z".into()),
+        previous: None,
+        forced: false,
+        never_expires: false,
+        audience: Audience::Browser,
+        definitions: defs,
+    };
+    let envelope = sign(&payload, &[&key]).unwrap().envelope;
+    std::fs::write(out.join("workload-browser.json"), envelope).unwrap();
     let release = serde_json::to_string_pretty(&workload::release()).unwrap();
     std::fs::write(out.join("workload-release.json"), release).unwrap();
     let contexts: Vec<Value> = workload::contexts()

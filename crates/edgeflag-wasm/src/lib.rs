@@ -110,6 +110,12 @@ impl EdgeFlags {
         self.verified.never_expires
     }
 
+    /// Whom the snapshot is for: `"server"` or `"browser"`.
+    #[wasm_bindgen(getter)]
+    pub fn audience(&self) -> String {
+        self.verified.audience.name().to_owned()
+    }
+
     /// The payload's digest, `sha256:` and hex.
     #[wasm_bindgen(getter)]
     pub fn digest(&self) -> String {

@@ -2,7 +2,7 @@
 //! (`wrangler.toml` and `wrangler secret put`). Reading them is pure so that
 //! every message can be tested natively.
 
-use edgeflag::PublicKey;
+use edgeflag::{Audience, PublicKey};
 
 /// `REFRESH_SECONDS` when unset.
 pub const DEFAULT_REFRESH_SECONDS: f64 = 30.0;
@@ -27,6 +27,9 @@ pub enum Raw {
 pub struct Config {
     /// The KV key of this environment's signed snapshot.
     pub snapshot_key: String,
+    /// The KV key of its browser snapshot (`edgeflag build --audience
+    /// browser`), served at `GET /v1/snapshot?audience=browser`; optional.
+    pub browser_snapshot_key: Option<String>,
     pub trusted: Vec<PublicKey>,
     /// Distinct trusted signatures required (M of N).
     pub threshold: usize,
@@ -73,6 +76,14 @@ pub enum ConfigError {
 
 impl Config {
     /// Reads every setting through `get` (binding name → raw value).
+    /// The KV key of the snapshot for `audience`, when there is one.
+    pub fn key(&self, audience: Audience) -> Option<&str> {
+        match audience {
+            Audience::Browser => self.browser_snapshot_key.as_deref(),
+            _ => Some(&self.snapshot_key),
+        }
+    }
+
     pub fn read(get: impl Fn(&str) -> Raw) -> Result<Config, ConfigError> {
         let snapshot_key = match get("SNAPSHOT_KEY") {
             Raw::Text(t) if !t.trim().is_empty() => t.trim().to_owned(),
@@ -82,6 +93,19 @@ impl Config {
                 });
             }
             other => return Err(invalid("SNAPSHOT_KEY", &other, "a kv key name")),
+        };
+        let browser_snapshot_key = match get("BROWSER_SNAPSHOT_KEY") {
+            Raw::Missing => None,
+            Raw::Text(t) if t.trim().is_empty() => None,
+            Raw::Text(t) if t.trim() == snapshot_key => {
+                return Err(invalid(
+                    "BROWSER_SNAPSHOT_KEY",
+                    &Raw::Text(t),
+                    "a kv key other than SNAPSHOT_KEY's (browser and edge snapshots are kept apart)",
+                ));
+            }
+            Raw::Text(t) => Some(t.trim().to_owned()),
+            other => return Err(invalid("BROWSER_SNAPSHOT_KEY", &other, "a kv key name")),
         };
         let trusted = trusted_keys(get("TRUSTED_KEYS"))?;
         let threshold = whole("THRESHOLD", get("THRESHOLD"), 1)?;
@@ -106,6 +130,7 @@ impl Config {
         }
         Ok(Config {
             snapshot_key,
+            browser_snapshot_key,
             trusted,
             threshold: usize::try_from(threshold).unwrap_or(usize::MAX),
             min_version,
@@ -408,6 +433,11 @@ mod tests {
                 "REFRESH_SECONDS",
                 Raw::Text("-1".into()),
                 "`REFRESH_SECONDS` is `-1`, not a number of seconds from 0 to 86400",
+            ),
+            (
+                "BROWSER_SNAPSHOT_KEY",
+                Raw::Text("snapshot:production".into()),
+                "`BROWSER_SNAPSHOT_KEY` is `snapshot:production`, not a kv key other than SNAPSHOT_KEY's (browser and edge snapshots are kept apart)",
             ),
             (
                 "EXPOSURE_LOG_SAMPLE",

@@ -50,6 +50,29 @@ pub struct Health<'a> {
     pub mark_store: &'static str,
     pub checks: u64,
     pub rejections: u64,
+    /// The browser snapshot's own health, when `BROWSER_SNAPSHOT_KEY` is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub browser: Option<Box<Health<'a>>>,
+}
+
+impl<'a> Health<'a> {
+    /// Adds the browser snapshot's health: a browser snapshot that is not
+    /// `ok` makes the worker `degraded`, never `failing`, since OFREP still
+    /// answers from the edge snapshot.
+    pub fn with_browser(mut self, browser: Health<'a>) -> Self {
+        if browser.status != "ok" {
+            self.problems.push(format!(
+                "the browser snapshot is {}: {}",
+                browser.status,
+                browser.problems.join("; ")
+            ));
+            if self.status == "ok" {
+                self.status = "degraded";
+            }
+        }
+        self.browser = Some(Box::new(browser));
+        self
+    }
 }
 
 impl Health<'_> {
@@ -115,7 +138,7 @@ pub fn health<'a>(
     Health {
         status,
         problems,
-        snapshot_key: cfg.ok().map(|c| c.snapshot_key.as_str()),
+        snapshot_key: cfg.ok().map(|c| loader.key(c)),
         version: cur.map(|c| c.version),
         environment: cur.map(|c| c.environment()),
         release: cur.map(|c| c.release()),
@@ -137,6 +160,7 @@ pub fn health<'a>(
         },
         checks: loader.checks,
         rejections: loader.rejections,
+        browser: None,
     }
 }
 

@@ -10,7 +10,7 @@
 
 use std::rc::Rc;
 
-use edgeflag::{Holding, Mark, MarkMerge, Policy, Snapshot, Timestamp};
+use edgeflag::{Audience, Holding, Mark, MarkMerge, Policy, Snapshot, Timestamp};
 use serde::Serialize;
 
 use crate::config::Config;
@@ -109,6 +109,8 @@ pub enum MarkStore {
 /// One isolate's snapshot state.
 #[derive(Debug, Default)]
 pub struct Loader {
+    /// Whom the snapshots it loads are for: another audience is refused.
+    audience: Audience,
     current: Option<Rc<Loaded>>,
     /// The highest mark known here: from the store, or accepted here.
     mark: Option<Mark>,
@@ -187,6 +189,24 @@ impl Loader {
         }
     }
 
+    /// A loader of the snapshots for `audience` (the default is servers').
+    pub fn new(audience: Audience) -> Self {
+        Loader {
+            audience,
+            ..Loader::default()
+        }
+    }
+
+    /// Whom it loads for.
+    pub fn audience(&self) -> Audience {
+        self.audience
+    }
+
+    /// The KV key it reads.
+    pub fn key<'c>(&self, cfg: &'c Config) -> &'c str {
+        cfg.key(self.audience).unwrap_or_default()
+    }
+
     /// Whether to look at KV now. A cold isolate reads on every request until
     /// a check completes (concurrent first requests each read for themselves
     /// rather than wait on another request's I/O); after a failed cold check
@@ -223,11 +243,11 @@ impl Loader {
         let bytes = match read {
             Ok(Some(bytes)) => bytes,
             Ok(None) => {
-                let why = format!("kv holds no value under `{}`", cfg.snapshot_key);
+                let why = format!("kv holds no value under `{}`", self.key(cfg));
                 return self.reject("MISSING", why, None, now);
             }
             Err(e) => {
-                let why = format!("reading `{}` from kv failed: {e}", cfg.snapshot_key);
+                let why = format!("reading `{}` from kv failed: {e}", self.key(cfg));
                 return self.reject("KV_ERROR", why, None, now);
             }
         };
@@ -264,7 +284,9 @@ impl Loader {
     }
 
     fn judge(&mut self, bytes: Vec<u8>, hash: String, cfg: &Config, now: Timestamp) -> Outcome {
-        let mut policy = Policy::new(cfg.trusted.clone(), now).for_environment(&cfg.environment);
+        let mut policy = Policy::new(cfg.trusted.clone(), now)
+            .for_environment(&cfg.environment)
+            .for_audience(self.audience);
         policy.threshold = cfg.threshold;
         policy.min_version = cfg.min_version;
         policy.max_size = cfg.max_snapshot_bytes;

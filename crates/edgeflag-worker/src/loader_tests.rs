@@ -1,5 +1,5 @@
 use super::*;
-use crate::testkit::{at, config, envelope, key};
+use crate::testkit::{at, config, envelope, envelope_for, key};
 
 fn accepted(o: Outcome) -> Rc<Loaded> {
     match o {
@@ -268,4 +268,51 @@ fn an_abandoned_check_cannot_stop_refreshing() {
     assert_eq!(l.stuck_since(stuck), Some(later));
     // The next interval starts a new check despite the abandoned one.
     assert_eq!(l.due(stuck, 1_000), Due::Background);
+}
+
+/// Each loader takes only its own audience's snapshots, whatever KV key
+/// they were written under, and keeps serving what it had.
+#[test]
+fn browser_and_edge_snapshots_never_cross() {
+    let cfg = config();
+    let now = at(NOW);
+    let exp = Some("2026-12-10T00:00:00Z");
+    let browser = envelope_for(Audience::Browser, &key(1), 3, exp);
+    let edge = envelope(&key(1), 3, exp);
+
+    let mut b = Loader::new(Audience::Browser);
+    assert_eq!(b.key(&cfg), "snapshot:production:browser");
+    let r = rejected(check(&mut b, edge.clone(), now));
+    assert_eq!(
+        (r.code, r.message.as_str()),
+        (
+            "WRONG_AUDIENCE",
+            "snapshot is for `server` clients, but this consumer serves `browser` clients"
+        )
+    );
+    let loaded = accepted(check(&mut b, browser.clone(), now));
+    let keys: Vec<&str> = loaded.snapshot.flag_keys().collect();
+    assert_eq!(keys, ["new-checkout"]);
+    assert!(
+        loaded
+            .snapshot
+            .flag("new-checkout")
+            .unwrap()
+            .owner
+            .is_none()
+    );
+    // An edge snapshot written under the browser key later changes nothing.
+    let r = rejected(check(&mut b, envelope(&key(1), 4, exp), now));
+    assert_eq!(r.code, "WRONG_AUDIENCE");
+    assert_eq!(b.current().unwrap().version, 3);
+
+    let mut e = Loader::new(Audience::Server);
+    assert_eq!(e.key(&cfg), "snapshot:production");
+    let r = rejected(check(&mut e, browser, now));
+    assert_eq!(
+        r.message,
+        "snapshot is for `browser` clients, but this consumer serves `server` clients"
+    );
+    assert!(e.current().is_none());
+    accepted(check(&mut e, edge, now));
 }

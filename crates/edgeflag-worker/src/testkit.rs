@@ -1,6 +1,6 @@
 //! Signed snapshots for the unit tests, made with the core like `edgeflag build`.
 
-use edgeflag::{Payload, ReleaseFile, SNAPSHOT_SCHEMA, SigningKey, Timestamp};
+use edgeflag::{Audience, Payload, ReleaseFile, SNAPSHOT_SCHEMA, SigningKey, Timestamp};
 
 use crate::config::{Config, Raw};
 
@@ -33,7 +33,28 @@ pub const RELEASE: &str = r#"{
 
 /// The envelope of `RELEASE` for `production`, version `version`.
 pub fn envelope(signer: &SigningKey, version: u64, expires_at: Option<&str>) -> Vec<u8> {
-    let release = ReleaseFile::from_json(RELEASE).unwrap();
+    envelope_for(Audience::Server, signer, version, expires_at)
+}
+
+/// The same for `audience`: a browser snapshot holds `new-checkout` only.
+pub fn envelope_for(
+    audience: Audience,
+    signer: &SigningKey,
+    version: u64,
+    expires_at: Option<&str>,
+) -> Vec<u8> {
+    let release = ReleaseFile::from_json(&RELEASE.replacen(
+        r#""type": "boolean","#,
+        r#""type": "boolean", "clients": ["server", "browser"],"#,
+        1,
+    ))
+    .unwrap();
+    let mut definitions = release.for_environment("production").unwrap();
+    if audience == Audience::Browser {
+        definitions = definitions
+            .for_browser(&edgeflag::browser_salt("unit"), None)
+            .unwrap();
+    }
     let payload = Payload {
         schema: SNAPSHOT_SCHEMA,
         version,
@@ -42,8 +63,8 @@ pub fn envelope(signer: &SigningKey, version: u64, expires_at: Option<&str>) -> 
         previous: None,
         forced: false,
         never_expires: expires_at.is_none(),
-        audience: Default::default(),
-        definitions: release.for_environment("production").unwrap(),
+        audience,
+        definitions,
     };
     edgeflag::sign(&payload, &[signer])
         .unwrap()
@@ -56,6 +77,7 @@ pub fn config() -> Config {
     let pem = key(1).public().to_spki_pem().unwrap();
     Config::read(|name| match name {
         "SNAPSHOT_KEY" => Raw::Text("snapshot:production".into()),
+        "BROWSER_SNAPSHOT_KEY" => Raw::Text("snapshot:production:browser".into()),
         "ENVIRONMENT" => Raw::Text("production".into()),
         "TRUSTED_KEYS" => Raw::Text(pem.clone()),
         _ => Raw::Missing,

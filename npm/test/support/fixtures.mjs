@@ -30,7 +30,7 @@ export function keys() {
 }
 
 /** `edgeflag build`: a signed snapshot of `release` (a path or TOML text), as bytes. */
-export function build(key, { release = SEASON0, version = 1, at, expiresIn, env = "production" } = {}) {
+export function build(key, { release = SEASON0, version = 1, at, expiresIn, env = "production", audience } = {}) {
   let path = release;
   if (release.includes("\n")) {
     path = join(dir, `release-${count++}.toml`);
@@ -42,6 +42,8 @@ export function build(key, { release = SEASON0, version = 1, at, expiresIn, env 
   // snapshot issued after their "now" (ISSUED_IN_FUTURE), whatever the date.
   args.push("--at", at ?? "2026-12-01T00:00:00Z");
   args.push("--expires-in", expiresIn ?? (at ? "30d" : "3650d"));
+  // A browser snapshot keeps every stage here: tests evaluate at fixed times.
+  if (audience) args.push("--audience", audience, ...(audience === "browser" ? ["--full-schedule"] : []));
   execFileSync(CLI, args);
   return new Uint8Array(readFileSync(out));
 }

@@ -11,6 +11,7 @@ export const ROOT = path.resolve(import.meta.dirname, '../../..');
 export const BUILD = path.join(ROOT, 'crates/edgeflag-worker/build');
 export const CLI = process.env.EDGEFLAG_CLI ?? path.join(ROOT, 'target/debug/edgeflag');
 export const SNAPSHOT_KEY = 'snapshot:production';
+export const BROWSER_SNAPSHOT_KEY = 'snapshot:production:browser';
 
 /** wrangler.toml's top-level `compatibility_date` and `[vars]`, so the tests run the deployed settings. */
 export function wranglerSettings() {
@@ -51,8 +52,9 @@ export function keygen(dir, name = 'dev') {
  * Signs a release for one environment with `edgeflag build`. `force` lets the
  * test releases (which skip owners and runbooks) past the checklist.
  */
-export function build({ release, env = 'production', key, out, version, previous, at, expiresIn = 'never', force = true }) {
+export function build({ release, env = 'production', key, out, version, previous, at, expiresIn = 'never', force = true, audience }) {
   const args = ['build', release, '--env', env, '--key', key.private, '--out', out, '--expires-in', expiresIn];
+  if (audience) args.push('--audience', audience);
   if (version !== undefined) args.push('--version', String(version));
   if (previous) args.push('--previous', previous);
   // build needs one of the two: without either, this is an environment's first snapshot.
@@ -97,7 +99,9 @@ export async function startWorker({ vars = {}, snapshot, persist, markStore = tr
     // Durable Object state: a fresh isolate, as after a recycle.
     ...(persist ? { kvPersist: path.join(persist, 'kv'), durableObjectsPersist: path.join(persist, 'do') } : {}),
     analyticsEngineDatasets: { EXPOSURES: { dataset: 'edgeflag_exposures' } },
-    bindings: { ...settings.vars, ADMIN_KEYS: ADMIN_KEY, ...vars },
+    // No browser snapshot unless a test asks for one (BROWSER_SNAPSHOT_KEY in
+    // `vars`): a configured key with nothing under it is a degraded worker.
+    bindings: { ...settings.vars, BROWSER_SNAPSHOT_KEY: '', ADMIN_KEYS: ADMIN_KEY, ...vars },
     handleRuntimeStdio(stdout, stderr) {
       collect(stdout);
       collect(stderr);
@@ -112,6 +116,7 @@ export async function startWorker({ vars = {}, snapshot, persist, markStore = tr
     logs,
     base: url.href.replace(/\/$/, ''),
     put: (text) => kv.put(vars.SNAPSHOT_KEY ?? SNAPSHOT_KEY, text),
+    putBrowser: (text) => kv.put(vars.BROWSER_SNAPSHOT_KEY ?? BROWSER_SNAPSHOT_KEY, text),
     remove: () => kv.delete(vars.SNAPSHOT_KEY ?? SNAPSHOT_KEY),
     fetch: (p, init) => fetch(new URL(p, url), init),
     close: () => mf.dispose(),

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use edgeflag::Timestamp;
+use edgeflag::{Audience, Timestamp};
 use serde_json::json;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -22,15 +22,35 @@ pub const KV_BINDING: &str = "FLAGS";
 /// The optional Analytics Engine dataset binding for exposure counts.
 const EXPOSURES_BINDING: &str = "EXPOSURES";
 
-#[derive(Default)]
 struct Isolate {
     config: Option<Result<Rc<Config>, ConfigError>>,
     loader: Loader,
+    /// The browser snapshot's own loader: its own KV key, history and mark.
+    browser: Loader,
     warned_points: bool,
 }
 
+impl Isolate {
+    fn loader(&mut self, audience: Audience) -> &mut Loader {
+        match audience {
+            Audience::Browser => &mut self.browser,
+            _ => &mut self.loader,
+        }
+    }
+}
+
 thread_local! {
-    static ISOLATE: RefCell<Isolate> = RefCell::new(Isolate::default());
+    static ISOLATE: RefCell<Isolate> = RefCell::new(Isolate {
+        config: None,
+        loader: Loader::new(Audience::Server),
+        browser: Loader::new(Audience::Browser),
+        warned_points: false,
+    });
+}
+
+/// Runs `f` on the loader of `audience`.
+fn with_loader<R>(audience: Audience, f: impl FnOnce(&mut Loader) -> R) -> R {
+    ISOLATE.with(|i| f(i.borrow_mut().loader(audience)))
 }
 
 /// The current time. Workers advance it only across I/O, which is precise
@@ -75,57 +95,88 @@ fn raw(env: &Env, name: &str) -> Raw {
 /// The snapshot to answer with. Looks at KV when due: inline while nothing
 /// is served, in the background (after the response) otherwise.
 pub async fn snapshot(env: &Env, ctx: &Context, cfg: &Rc<Config>) -> Option<Rc<Loaded>> {
-    let due = ISOLATE.with(|i| i.borrow().loader.due(clock(), cfg.refresh_ms));
+    snapshot_for(env, ctx, cfg, Audience::Server).await
+}
+
+/// The same for the snapshot of `audience`; `None` for browsers also when
+/// no `BROWSER_SNAPSHOT_KEY` is set.
+pub async fn snapshot_for(
+    env: &Env,
+    ctx: &Context,
+    cfg: &Rc<Config>,
+    audience: Audience,
+) -> Option<Rc<Loaded>> {
+    cfg.key(audience)?;
+    let due = with_loader(audience, |l| l.due(clock(), cfg.refresh_ms));
     match due {
         Due::No => {}
-        Due::Now => check(env.clone(), Rc::clone(cfg)).await,
-        Due::Background => ctx.wait_until(check(env.clone(), Rc::clone(cfg))),
+        Due::Now => check(env.clone(), Rc::clone(cfg), audience).await,
+        Due::Background => ctx.wait_until(check(env.clone(), Rc::clone(cfg), audience)),
     }
-    ISOLATE.with(|i| i.borrow().loader.current())
+    with_loader(audience, |l| l.current())
 }
 
 /// Reads the high-water mark and KV, lets the loader judge what KV holds
 /// (falling back to the envelope the mark store kept when nothing can be
 /// served), and raises the mark after an acceptance.
-async fn check(env: Env, cfg: Rc<Config>) {
-    ISOLATE.with(|i| i.borrow_mut().loader.begin(clock()));
+async fn check(env: Env, cfg: Rc<Config>, audience: Audience) {
+    with_loader(audience, |l| l.begin(clock()));
+    let key = cfg.key(audience).unwrap_or_default();
     let kv_read = async {
         match env.kv(KV_BINDING) {
-            Ok(kv) => kv
-                .get(&cfg.snapshot_key)
-                .bytes()
-                .await
-                .map_err(|e| e.to_string()),
+            Ok(kv) => kv.get(key).bytes().await.map_err(|e| e.to_string()),
             Err(e) => Err(format!("no kv namespace bound as `{KV_BINDING}`: {e}")),
         }
     };
-    let (mark, read) = futures_util::future::join(read_mark(&env, &cfg), kv_read).await;
+    let store = Store {
+        cfg: &cfg,
+        audience,
+    };
+    let (mark, read) = futures_util::future::join(read_mark(&env, &store), kv_read).await;
     let now = clock();
-    let mut outcome = ISOLATE.with(|i| {
-        let mut i = i.borrow_mut();
-        i.loader.note_mark(mark);
-        i.loader.offer(read, &cfg, now)
+    let mut outcome = with_loader(audience, |l| {
+        l.note_mark(mark);
+        l.offer(read, &cfg, now)
     });
-    log_outcome(&outcome, &cfg, "kv", now);
-    let serving = ISOLATE.with(|i| i.borrow().loader.current().is_some());
+    log_outcome(&outcome, &store, "kv", now);
+    let serving = with_loader(audience, |l| l.current().is_some());
     if !serving {
-        if let Some(kept) = kept_envelope(&env, &cfg).await {
-            outcome = ISOLATE.with(|i| i.borrow_mut().loader.offer_kept(kept, &cfg, now));
-            log_outcome(&outcome, &cfg, "the high-water mark store", now);
+        if let Some(kept) = kept_envelope(&env, &store).await {
+            outcome = with_loader(audience, |l| l.offer_kept(kept, &cfg, now));
+            log_outcome(&outcome, &store, "the high-water mark store", now);
         }
     }
     if let Outcome::Accepted(l) = &outcome {
-        raise_mark(&env, &cfg, l).await;
+        raise_mark(&env, &store, l).await;
     }
 }
 
-fn log_outcome(outcome: &Outcome, cfg: &Config, from: &str, now: Timestamp) {
-    let serving = ISOLATE.with(|i| i.borrow().loader.current().map(|c| c.version));
+/// Which mark store: each environment's, and its browser snapshots' own,
+/// since the two histories are numbered apart.
+struct Store<'a> {
+    cfg: &'a Config,
+    audience: Audience,
+}
+
+impl Store<'_> {
+    fn name(&self) -> String {
+        match self.audience {
+            Audience::Browser => format!("{}:browser", self.cfg.environment),
+            _ => self.cfg.environment.clone(),
+        }
+    }
+}
+
+fn log_outcome(outcome: &Outcome, store: &Store, from: &str, now: Timestamp) {
+    let audience = store.audience;
+    let serving = with_loader(audience, |l| l.current().map(|c| c.version));
+    let key = store.cfg.key(audience).unwrap_or_default();
     match outcome {
         Outcome::Accepted(l) => console_log!(
             "{}",
             json!({
-                "event": "snapshot_loaded", "from": from, "version": l.version, "digest": l.digest,
+                "event": "snapshot_loaded", "from": from, "audience": audience.name(),
+                "version": l.version, "digest": l.digest,
                 "environment": l.environment(), "release": l.release(),
                 "expires_at": l.expires_at.map(|t| t.to_string()),
                 "stale": l.snapshot.is_stale(now), "signed_by": l.signed_by,
@@ -133,7 +184,7 @@ fn log_outcome(outcome: &Outcome, cfg: &Config, from: &str, now: Timestamp) {
         ),
         Outcome::Rejected(r) => log_error(&json!({
             "event": "snapshot_rejected", "from": from, "code": r.code, "message": r.message,
-            "snapshot_key": cfg.snapshot_key, "serving_version": serving,
+            "audience": audience.name(), "snapshot_key": key, "serving_version": serving,
         })),
         Outcome::Unchanged => {}
     }
@@ -142,16 +193,14 @@ fn log_outcome(outcome: &Outcome, cfg: &Config, from: &str, now: Timestamp) {
 /// A request to this environment's mark store.
 async fn ask_store(
     env: &Env,
-    cfg: &Config,
+    store: &Store<'_>,
     path: &str,
     body: Option<String>,
 ) -> Result<worker::Response, String> {
     let ns = env
         .durable_object(high_water::BINDING)
         .map_err(|e| format!("no durable object bound as `{}`: {e}", high_water::BINDING))?;
-    let stub = ns
-        .get_by_name(&cfg.environment)
-        .map_err(|e| e.to_string())?;
+    let stub = ns.get_by_name(&store.name()).map_err(|e| e.to_string())?;
     let mut init = worker::RequestInit::new();
     if let Some(body) = body {
         init.with_method(worker::Method::Post)
@@ -164,8 +213,8 @@ async fn ask_store(
         .map_err(|e| e.to_string())
 }
 
-async fn read_mark(env: &Env, cfg: &Config) -> Result<Option<edgeflag::Mark>, String> {
-    let mut resp = ask_store(env, cfg, "/mark", None).await?;
+async fn read_mark(env: &Env, store: &Store<'_>) -> Result<Option<edgeflag::Mark>, String> {
+    let mut resp = ask_store(env, store, "/mark", None).await?;
     if resp.status_code() != 200 {
         return Err(format!("it answered {}", resp.status_code()));
     }
@@ -173,15 +222,15 @@ async fn read_mark(env: &Env, cfg: &Config) -> Result<Option<edgeflag::Mark>, St
     Ok(answer.mark)
 }
 
-async fn kept_envelope(env: &Env, cfg: &Config) -> Option<Vec<u8>> {
-    let mut resp = ask_store(env, cfg, "/envelope", None).await.ok()?;
+async fn kept_envelope(env: &Env, store: &Store<'_>) -> Option<Vec<u8>> {
+    let mut resp = ask_store(env, store, "/envelope", None).await.ok()?;
     if resp.status_code() != 200 {
         return None;
     }
     resp.bytes().await.ok()
 }
 
-async fn raise_mark(env: &Env, cfg: &Config, l: &Loaded) {
+async fn raise_mark(env: &Env, store: &Store<'_>, l: &Loaded) {
     let offer = Offer {
         mark: edgeflag::Mark {
             version: l.version,
@@ -193,7 +242,7 @@ async fn raise_mark(env: &Env, cfg: &Config, l: &Loaded) {
         Ok(b) => b,
         Err(e) => return log_error(&json!({"event": "mark_not_raised", "message": e.to_string()})),
     };
-    let answer = match ask_store(env, cfg, "/mark", Some(body)).await {
+    let answer = match ask_store(env, store, "/mark", Some(body)).await {
         Ok(mut resp) if resp.status_code() == 200 => {
             resp.json::<Answer>().await.map_err(|e| e.to_string())
         }
@@ -208,11 +257,11 @@ async fn raise_mark(env: &Env, cfg: &Config, l: &Loaded) {
                     "stored": a.mark,
                 }));
             }
-            ISOLATE.with(|i| i.borrow_mut().loader.note_mark(Ok(a.mark)));
+            with_loader(store.audience, |l| l.note_mark(Ok(a.mark)));
         }
         Err(why) => {
             log_error(&json!({"event": "mark_not_raised", "message": why}));
-            ISOLATE.with(|i| i.borrow_mut().loader.note_mark(Err(why)));
+            with_loader(store.audience, |l| l.note_mark(Err(why)));
         }
     }
 }
@@ -221,8 +270,8 @@ pub fn log_error(line: &serde_json::Value) {
     console_error!("{line}");
 }
 
-pub fn last_rejection() -> Option<Rejection> {
-    ISOLATE.with(|i| i.borrow().loader.last_rejection().cloned())
+pub fn last_rejection(audience: Audience) -> Option<Rejection> {
+    with_loader(audience, |l| l.last_rejection().cloned())
 }
 
 /// `/healthz`'s status code and body: the details only for an admin.
@@ -233,7 +282,10 @@ pub fn health(
 ) -> worker::Result<(u16, Vec<u8>)> {
     ISOLATE.with(|i| {
         let i = i.borrow();
-        let h = health::health(&i.loader, cfg, now);
+        let mut h = health::health(&i.loader, cfg, now);
+        if cfg.is_ok_and(|c| c.browser_snapshot_key.is_some()) {
+            h = h.with_browser(health::health(&i.browser, cfg, now));
+        }
         let body = if admin {
             serde_json::to_vec(&h)?
         } else {

@@ -11,7 +11,8 @@ use worker::{ByteStream, Context, Env, Method, Request, Response, Result, event}
 use crate::config::{Config, ConfigError};
 use crate::http::{self, DRAIN_LIMIT, MAX_BODY, TIME_HEADER};
 use crate::ofrep::{self, Failure};
-use isolate::{clock, config, snapshot};
+use edgeflag::Audience;
+use isolate::{clock, config, snapshot, snapshot_for};
 use reply::{json, reply};
 
 #[event(fetch)]
@@ -108,7 +109,10 @@ async fn evaluate(
         Err(f) => return fail(f),
     };
     let Some(loaded) = snapshot(env, ctx, &cfg).await else {
-        return fail(Failure::not_ready(not_ready_details(&cfg)));
+        return fail(Failure::not_ready(not_ready_details(
+            &cfg,
+            Audience::Server,
+        )));
     };
     let now = at.unwrap_or_else(clock);
     let answer = match key {
@@ -185,13 +189,13 @@ fn unauthorized(key: Option<&str>) -> Result<Response> {
 
 /// Why nothing is served, for any caller: the rejection's code only (its
 /// message, like `/healthz`'s details, is for admin keys).
-fn not_ready_details(cfg: &Config) -> String {
-    let why = isolate::last_rejection()
+fn not_ready_details(cfg: &Config, audience: Audience) -> String {
+    let why = isolate::last_rejection(audience)
         .map(|r| format!("; the last attempt was rejected ({})", r.code))
         .unwrap_or_default();
     format!(
         "no valid snapshot has loaded from kv key `{}` yet{why}",
-        cfg.snapshot_key
+        cfg.key(audience).unwrap_or_default()
     )
 }
 
@@ -201,6 +205,7 @@ async fn healthz(req: &Request, env: &Env, ctx: &Context) -> Result<Response> {
     let cfg = config(env);
     if let Ok(cfg) = &cfg {
         snapshot(env, ctx, cfg).await;
+        snapshot_for(env, ctx, cfg, Audience::Browser).await;
     }
     let h = req.headers();
     let admin = cfg.as_ref().is_ok_and(|c| {
@@ -297,16 +302,43 @@ async fn envelope(req: &Request, env: &Env, ctx: &Context) -> Result<Response> {
         "{scope}, max-age={}, must-revalidate",
         cfg.refresh_ms / 1000
     );
-    let wanted = req
-        .url()?
-        .query_pairs()
-        .find(|(k, _)| k == "env")
-        .map(|(_, v)| v.into_owned());
-    let Some(loaded) = snapshot(env, ctx, &cfg).await else {
-        let f = Failure::not_ready(not_ready_details(&cfg));
+    let url = req.url()?;
+    let query = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let wanted = query("env");
+    let audience = match query("audience").as_deref() {
+        None => Audience::Server,
+        Some(name) => match Audience::from_name(name) {
+            Some(a) => a,
+            None => {
+                let body = serde_json::json!({"error": format!(
+                    "unknown audience `{name}`: ask for `server` or `browser`"
+                )});
+                return json(400, body.to_string().into_bytes(), &[]);
+            }
+        },
+    };
+    if audience == Audience::Browser && cfg.browser_snapshot_key.is_none() {
+        let body = serde_json::json!({"error":
+            "this worker serves no browser snapshot: BROWSER_SNAPSHOT_KEY is not set"});
+        return json(404, body.to_string().into_bytes(), &[]);
+    }
+    let Some(loaded) = snapshot_for(env, ctx, &cfg, audience).await else {
+        let f = Failure::not_ready(not_ready_details(&cfg, audience));
         return json(503, f.body(None), &[]);
     };
-    if let Some(other) = wanted.filter(|w| w != loaded.environment()) {
+    if audience == Audience::Browser {
+        if let Some(other) = wanted.filter(|w| w != loaded.environment()) {
+            let body = serde_json::json!({"error": format!(
+                "no browser snapshot for environment `{other}`: this worker serves `{}`",
+                loaded.environment()
+            )});
+            return json(404, body.to_string().into_bytes(), &[]);
+        }
+    } else if let Some(other) = wanted.filter(|w| w != loaded.environment()) {
         return other_environment(env, &cfg, &other, loaded.environment(), &cache, req).await;
     }
     let version = loaded.version.to_string();
