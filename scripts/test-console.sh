@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The release console in real headless Chromium (Debian's) against the worker
 # under `wrangler dev`: page loads, signature, timeline, charts, try-a-user,
+# the audience switch, the npm web provider loading the browser snapshot,
 # environment switch and a rejected snapshot. Screenshots land in
 # target/console-screenshots/. Installs what is missing; idempotent, and quick
 # when everything is built.

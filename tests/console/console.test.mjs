@@ -28,6 +28,38 @@ function tamper(file) {
   return out;
 }
 
+const PROVIDER_PAGE = `<!doctype html>
+<script type="importmap">
+{ "imports": {
+  "edgeflag": "/__npm/browser.js",
+  "edgeflag/openfeature": "/__npm/openfeature.js",
+  "@openfeature/web-sdk": "/__npm/web-sdk.js",
+  "@openfeature/core": "/__npm/core.js"
+} }
+</script>
+<script type="module">
+import { EdgeFlagsWebProvider } from "edgeflag/openfeature";
+import { OpenFeature } from "@openfeature/web-sdk";
+try {
+  const keys = await fetch("/v1/keys").then((r) => r.json());
+  const provider = new EdgeFlagsWebProvider({
+    url: "/v1/snapshot?audience=browser",
+    trustedKeys: keys.keys.map((k) => k.pem),
+    environment: "production",
+    pollIntervalMs: 0,
+    now: () => "2026-12-02T18:00:00Z",
+  });
+  await OpenFeature.setContext({ targetingKey: "store-demo-device" });
+  await OpenFeature.setProviderAndWait(provider);
+  const client = OpenFeature.getClient();
+  const d = client.getStringDetails("store-layout", "classic");
+  window.result = { layout: [d.value, d.reason], audience: provider.flags.audience, flags: provider.flags.flagKeys(),
+    missing: client.getBooleanDetails("ranked-matchmaking", false).errorCode };
+} catch (e) {
+  window.result = { failed: String(e && e.stack || e) };
+}
+</script>`;
+
 describe('the release console', () => {
   let dev, browser, page;
   const errors = [];
@@ -163,6 +195,41 @@ describe('the release console', () => {
     }
     await page.screenshot({ path: path.join(SHOTS, 'browser-audience.png'), fullPage: true });
     assert.deepEqual(errors, []);
+  });
+
+  // The npm package's web provider in a page of the worker's origin: the
+  // package's files are handed to the page by the test (the worker serves
+  // only the console), the snapshot and keys come from the worker itself.
+  test('the web OpenFeature provider in Chromium loads the browser snapshot from the worker', async () => {
+    const npm = path.join(ROOT, 'npm');
+    const files = {
+      '/__test/provider.html': { body: PROVIDER_PAGE, type: 'text/html' },
+      '/__npm/web-sdk.js': path.join(npm, 'node_modules/@openfeature/web-sdk/dist/esm/index.js'),
+      '/__npm/core.js': path.join(npm, 'node_modules/@openfeature/core/dist/esm/index.js'),
+    };
+    for (const f of ['browser.js', 'edgeflag_web.js', 'edgeflag_web_bg.wasm', 'edgeflags_web.js', 'slots.js', 'openfeature.js']) {
+      files[`/__npm/${f}`] = path.join(npm, 'dist', f);
+    }
+    const types = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
+    const p = await browser.newPage();
+    await p.route(`${dev.base}/__*/**`, (route) => {
+      const file = files[new URL(route.request().url()).pathname];
+      if (!file) return route.fulfill({ status: 404 });
+      if (typeof file !== 'string') return route.fulfill({ status: 200, contentType: file.type, body: file.body });
+      return route.fulfill({ status: 200, contentType: types[path.extname(file)], body: fs.readFileSync(file) });
+    });
+    const worker = [];
+    p.on('request', (r) => r.url().startsWith(`${dev.base}/v1/`) && worker.push(new URL(r.url()).pathname + new URL(r.url()).search));
+    await p.goto(`${dev.base}/__test/provider.html`);
+    await p.waitForFunction(() => window.result !== undefined, null, { timeout: 30_000 });
+    const result = await p.evaluate(() => window.result);
+    await p.close();
+    assert.equal(result.failed, undefined, result.failed);
+    assert.deepEqual(result.layout, ['carousel-v1', 'TARGETING_MATCH']);
+    assert.equal(result.audience, 'browser');
+    assert.deepEqual(result.flags, ['store-layout', 'season-banner']);
+    assert.equal(result.missing, 'FLAG_NOT_FOUND');
+    assert.ok(worker.includes('/v1/snapshot?audience=browser'), worker.join(' '));
   });
 
   test('a runbook that is not https is shown as text, never as a link', async () => {
