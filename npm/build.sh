@@ -42,6 +42,12 @@ build() {
   # --target web: ESM glue with an explicit init, which each runtime's entry
   # point calls its own way (fs in Node, fetch in browsers, a static import in workers).
   wasm-bindgen --target web --no-typescript --out-dir "$tmp" --out-name "$name" "$raw"
+  # The browser build's glue, minified: bytes over the wire (esbuild renames
+  # locals only; the wasm's import names are properties and stay).
+  if [ "$name" = edgeflag_web ]; then
+    node_modules/.bin/esbuild "$tmp/$name.js" --minify --format=esm --log-level=warning --outfile="$tmp/$name.min.js"
+    mv "$tmp/$name.min.js" "$tmp/$name.js"
+  fi
   # shellcheck disable=SC2086
   node_modules/.bin/wasm-opt $opt_flags "$tmp/${name}_bg.wasm" -o "$tmp/opt.wasm"
   mv "$tmp/opt.wasm" "dist/${name}_bg.wasm"
@@ -57,8 +63,12 @@ build edgeflag_wasm wasm-release
 RUSTFLAGS='--cfg sha2_backend_soft="compact"' build edgeflag_web wasm-web --no-default-features
 
 # The hand-written part: always copied, it is cheap. The browser build's
-# wrapper is the same file bound to the browser build's glue.
+# wrapper is the same file bound to the browser build's glue, with slots.js
+# bundled in and minified (esbuild), since a page pays for every byte.
 cp src/*.js src/*.d.ts dist/
-sed 's#from "./edgeflag_wasm.js"#from "./edgeflag_web.js"#' src/edgeflags.js >dist/edgeflags_web.js
+node_modules/.bin/esbuild src/edgeflags.js --bundle --minify --format=esm --log-level=warning \
+  --external:./edgeflag_wasm.js --outfile=dist/edgeflags_web.min.js
+sed 's#from"./edgeflag_wasm.js"#from"./edgeflag_web.js"#' dist/edgeflags_web.min.js >dist/edgeflags_web.js
+rm dist/edgeflags_web.min.js
 grep -q '"./edgeflag_web.js"' dist/edgeflags_web.js || { echo "build: edgeflags.js no longer imports ./edgeflag_wasm.js" >&2; exit 1; }
 say "dist/ ready ($(wc -c <dist/edgeflag_wasm_bg.wasm) bytes of wasm, $(wc -c <dist/edgeflag_web_bg.wasm) for browsers)"
