@@ -17,7 +17,7 @@ pub use eval::wire::{Field, FieldMap, Source};
 pub use eval::{DefaultMismatch, Reason, Resolution, Typed};
 pub use format::base64::Base64Error;
 pub use format::decode::{Camel, DecodeError, camel};
-pub use format::json::{DEFAULT_MAX_DEPTH, JsonError};
+pub use format::json::{DEFAULT_MAX_DEPTH, Json, JsonError, parse as parse_json};
 pub use format::path::{Loc, Seg};
 pub use format::time::{Timestamp, parse_duration};
 pub use model::context::{Attr, Context, ContextError, TARGETING_KEY, Text};

@@ -426,8 +426,11 @@ impl<'a> Reader<'a> {
         let text = self.text.get(start..self.pos).unwrap_or_default();
         if integer {
             if negative {
+                // `-0` stays the float -0, as serde_json and JavaScript read it.
                 if let Ok(n) = text.parse::<i64>() {
-                    return Ok(n.into());
+                    if n != 0 {
+                        return Ok(n.into());
+                    }
                 }
             } else if let Ok(n) = text.parse::<u64>() {
                 return Ok(n.into());

@@ -1,0 +1,3 @@
+#![no_main]
+//! `cargo fuzz run verify_signed`: see fuzz/src/checks.rs for what it checks.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| edgeflag_fuzz::checks::verify_signed(data));
