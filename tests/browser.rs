@@ -131,14 +131,7 @@ fn browser_snapshots_evaluate_as_the_edge_does() {
         if !release.flags.values().any(|f| f.serves(Audience::Browser)) {
             continue;
         }
-        let env = file
-            .get("environment")
-            .and_then(Value::as_str)
-            .unwrap_or("production");
-        let expiry = file
-            .get("expires_at")
-            .and_then(Value::as_str)
-            .map(common::at);
+        let (env, expiry) = common::env_and_expiry(&file);
         let defs = release.for_environment(env).unwrap();
         let compile = |d: Definitions| Snapshot::compile(d).unwrap().with_expiry(expiry);
         let edge = compile(defs.clone());

@@ -29,14 +29,7 @@ fn every_vector_case_passes() {
             continue;
         }
         let release = common::release_of(&path, &file);
-        let env = file
-            .get("environment")
-            .and_then(Value::as_str)
-            .unwrap_or("production");
-        let expiry = file
-            .get("expires_at")
-            .and_then(Value::as_str)
-            .map(common::at);
+        let (env, expiry) = common::env_and_expiry(&file);
         let snap = release.compile(env).unwrap().with_expiry(expiry);
         for case in file["cases"].as_array().unwrap() {
             count += 1;

@@ -50,6 +50,17 @@ pub fn vector_files() -> Vec<(PathBuf, Value)> {
         .collect()
 }
 
+/// The environment a vector file evaluates (production unless it says) and
+/// the expiry its snapshot carries, if any.
+pub fn env_and_expiry(v: &Value) -> (&str, Option<Timestamp>) {
+    let env = v
+        .get("environment")
+        .and_then(Value::as_str)
+        .unwrap_or("production");
+    let expiry = v.get("expires_at").and_then(Value::as_str).map(at);
+    (env, expiry)
+}
+
 pub fn release_of(file: &Path, v: &Value) -> ReleaseFile {
     if let Some(rel) = v.get("release_file").and_then(Value::as_str) {
         let src = std::fs::read_to_string(root().join(rel)).unwrap();
