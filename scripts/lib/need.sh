@@ -114,10 +114,10 @@ install_need() {
       local v
       v=$(wasm_bindgen_version)
       say_setup "wasm-bindgen-cli $v (a few minutes, once)"
-      cargo install wasm-bindgen-cli --version "$v" --locked --quiet ;;
+      cargo_install wasm-bindgen-cli "$v" ;;
     worker-build)
       say_setup "worker-build $WORKER_BUILD_VERSION (a few minutes, once)"
-      cargo install worker-build --version "$WORKER_BUILD_VERSION" --locked --quiet ;;
+      cargo_install worker-build "$WORKER_BUILD_VERSION" ;;
     npm:*)
       local dir=${1#npm:}
       say_setup "npm ci in $dir"
@@ -145,6 +145,16 @@ ensure() {
 target_dir() {
   cargo metadata --format-version 1 --no-deps --locked --manifest-path "$EDGEFLAG_ROOT/Cargo.toml" |
     node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))'
+}
+
+# `cargo install --locked` first: the versions the tool was released with. A
+# lockfile can pin a version the registry does not offer (on 2026-12-07 a clean
+# machine's index had no webpki-roots 1.0.11, which wasm-bindgen-cli 0.2.130
+# pins); then a fresh resolution within the tool's own requirements installs it.
+cargo_install() {
+  cargo install "$1" --version "$2" --locked --quiet && return 0
+  echo "$EDGEFLAG_SCRIPT: $1 $2 does not install with its own lockfile; resolving its dependencies afresh" >&2
+  cargo install "$1" --version "$2" --quiet
 }
 
 edgeflag_cli() { echo "$(target_dir)/debug/edgeflag"; }
