@@ -33,5 +33,9 @@ for suite in npm worker console; do
   fi
 done
 
+# Needs the worker and npm builds the suites above left (quick to check).
+step "the cross-runtime differential: a 20,000-case slice, fixed seed (the million: scripts/differential.sh)"
+bash scripts/differential.sh --cases 20000 --seed 16
+
 echo
 echo "all test suites passed"
