@@ -28,6 +28,8 @@ fn envelope(release: &ReleaseFile, key: &SigningKey) -> Vec<u8> {
         forced: false,
         never_expires: false,
         audience: Default::default(),
+        candidate: None,
+        promotion: None,
         definitions: release.for_environment("production").unwrap(),
     };
     sign(&payload, &[key]).unwrap().envelope.into_bytes()

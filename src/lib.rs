@@ -26,6 +26,7 @@ pub use model::*;
 pub use reports::checklist::{
     Check, CheckItem, CheckStatus, CheckSummary, ChecklistReport, FlagReport, Thresholds, check,
 };
+pub use reports::promote::{Gate, GateError, candidate, span};
 pub use reports::simulate::{
     Change, Distribution, FlagDiff, Outcome, definition_changes, diff, segment_changes,
     synthetic_user,
@@ -35,7 +36,7 @@ pub use signed::accept::{
     DEFAULT_MAX_SIZE, DEFAULT_MAX_VALUES, DEFAULT_SKEW_MS, EDGE_MAX_SIZE, Holding, Mark, MarkMerge,
     Policy, Purpose, Served, Verified, accept, verify, version_order,
 };
-pub use signed::envelope::{Envelope, EnvelopeSignature, Payload};
+pub use signed::envelope::{Envelope, EnvelopeSignature, Payload, Promotion};
 pub use signed::keys::{KeyError, PublicKey, SigningKey};
 pub use signed::{
     ENVELOPE_VALUES, EXTRA_SIGNATURES, PAYLOAD_TYPE, SNAPSHOT_SCHEMA, Signed, SnapshotError,

@@ -94,6 +94,8 @@ fn a_browser_snapshot_of_season0_holds_none_of_its_secrets() {
             forced: false,
             never_expires: false,
             audience: Audience::Browser,
+            candidate: None,
+            promotion: None,
             definitions: defs,
         };
         let signed = edgeflag::sign(&payload, &[&key]).unwrap();

@@ -30,6 +30,8 @@ fn payload(version: u64, expires_at: Option<&str>) -> Payload {
         // `None` here is a snapshot built with `--expires-in never --force`.
         never_expires: expires_at.is_none(),
         audience: Default::default(),
+        candidate: None,
+        promotion: None,
         definitions: common::season0().for_environment("production").unwrap(),
     }
 }

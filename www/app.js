@@ -91,7 +91,7 @@ function render() {
   $("#time").setAttribute("aria-valuetext", iso(state.at));
   const stale = f.isExpired(state.at);
   $("#signature").innerHTML = `<span class="badge ok" data-signature="valid">signature valid</span>` +
-    (stale ? ` <span class="badge warn">expired: serving STALE</span>` : "");
+    (stale ? ` <span class="badge warn">expired: serving STALE</span>` : "") + provenance(f);
   const rel = state.defs.release ?? {};
   $("#release-name").textContent = rel.name ?? "";
   $("#snapshot").innerHTML = `<h2>Snapshot</h2><dl class="meta">
@@ -104,6 +104,7 @@ function render() {
     <dt>issued</dt><dd>${esc(f.issuedAt)}</dd>
     <dt>expires</dt><dd>${esc(f.expiresAt ?? "never")}</dd>
     <dt>digest</dt><dd>${esc(f.digest)}</dd>
+    <dt>candidate</dt><dd data-field="candidate">${esc(f.candidate ?? "not recorded")}</dd>
     <dt>previous</dt><dd>${esc(f.previous ?? "none (first in its chain)")}</dd>
     <dt>signed by</dt><dd>${esc((f.signedBy ?? []).join(", "))}</dd>
     ${rel.incidentChannel ? `<dt>incidents</dt><dd>${link(rel.incidentChannel)}</dd>` : ""}
@@ -262,3 +263,16 @@ window.addEventListener("error", (e) => showError("The console failed", e.messag
 window.addEventListener("unhandledrejection", (e) => showError("The console failed", String(e.reason?.message ?? e.reason)));
 wire();
 load();
+
+/** Where the candidate was tested before this environment got it (the promotion gate). */
+function provenance(f) {
+  const p = f.promotion;
+  if (!p) return "";
+  const source = p.version === undefined
+    ? `no ${p.from} snapshot of this candidate`
+    : `tested in ${p.from} (v${p.version}) from ${p.issuedAt} to ${f.issuedAt}${p.hotfix ? ", hotfix soak" : ""}`;
+  if (p.forced !== undefined) {
+    return ` <span class="badge bad" data-promotion="forced" title="${esc(source)}">forced promotion: ${esc(p.forced)}</span>`;
+  }
+  return ` <span class="badge ok" data-promotion="promoted" title="${esc(f.candidate ?? "")}">${esc(source)}</span>`;
+}

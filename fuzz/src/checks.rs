@@ -57,6 +57,8 @@ fn season0_payload() -> &'static str {
             forced: false,
             never_expires: false,
             audience: Audience::Server,
+            candidate: None,
+            promotion: None,
             definitions: season0().for_environment("production").expect("production"),
         };
         serde_json::to_string(&payload).expect("the payload writes")

@@ -126,6 +126,8 @@ export class EdgeFlags {
       neverExpires: core.neverExpires,
       audience: core.audience,
       signedBy: Object.freeze(core.signedBy),
+      candidate: core.candidate,
+      promotion: promotion(core.promotionJson),
     });
   }
 
@@ -143,6 +145,8 @@ export class EdgeFlags {
   get neverExpires() { return this.#facts.neverExpires; }
   get audience() { return this.#facts.audience; }
   get signedBy() { return this.#facts.signedBy; }
+  get candidate() { return this.#facts.candidate; }
+  get promotion() { return this.#facts.promotion; }
 
   flagKeys() {
     return this.#keys.slice();
@@ -337,4 +341,18 @@ export class EdgeFlags {
 
 if (typeof Symbol.dispose === "symbol") {
   EdgeFlags.prototype[Symbol.dispose] = EdgeFlags.prototype.free;
+}
+
+/** The payload's promotion record, with the JS API's camelCase names. */
+function promotion(json) {
+  if (json === undefined) return undefined;
+  const p = JSON.parse(json);
+  return Object.freeze({
+    from: p.from,
+    version: p.version,
+    digest: p.digest,
+    issuedAt: p.issued_at,
+    hotfix: p.hotfix ?? false,
+    forced: p.forced,
+  });
 }

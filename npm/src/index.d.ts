@@ -304,6 +304,10 @@ export class EdgeFlags {
   readonly audience: "server" | "browser";
   /** The ids of the trusted keys whose signatures verified. */
   readonly signedBy: readonly string[];
+  /** The release candidate: `sha256:` over the release file's meaning, the same in every environment's snapshot of one release. */
+  readonly candidate: string | undefined;
+  /** How the promotion gate let it through, in a gated environment. */
+  readonly promotion: Promotion | undefined;
 
   /** The flag keys, in release-file order. */
   flagKeys(): string[];
@@ -374,4 +378,18 @@ export class EdgeFlags {
   free(): void;
   /** `free()`, for `using` (where the runtime has `Symbol.dispose`). */
   [Symbol.dispose](): void;
+}
+
+/** The promotion gate's record in a snapshot of a gated environment. */
+export interface Promotion {
+  /** The source environment (`[checklist] promote.from`). */
+  readonly from: string;
+  /** The source snapshot of the same candidate it soaked in; absent when forced without one. */
+  readonly version: number | undefined;
+  readonly digest: string | undefined;
+  readonly issuedAt: string | undefined;
+  /** Only hotfix flags changed, so the shorter hotfix soak applied. */
+  readonly hotfix: boolean;
+  /** `--force --reason`: why the gate was bypassed. */
+  readonly forced: string | undefined;
 }

@@ -72,13 +72,29 @@ impl ReleaseFile {
             if let Some(p) = c.max_first_stage_percent {
                 crate::compile::thousandths(p, || at.key("max_first_stage_percent"))?;
             }
-            if let Some(d) = &c.min_stage_soak {
+            let durations = [("min_stage_soak", c.min_stage_soak.as_ref(), None)]
+                .into_iter()
+                .chain(c.promote.iter().flat_map(|p| {
+                    [
+                        ("soak", Some(&p.soak), Some("promote")),
+                        ("hotfix_soak", p.hotfix_soak.as_ref(), Some("promote")),
+                    ]
+                }));
+            for (field, value, parent) in durations {
+                let Some(d) = value else { continue };
                 if crate::format::time::parse_duration(d).is_none() {
+                    let at = match parent {
+                        Some(p) => at.key(p).key(field),
+                        None => at.key(field),
+                    };
                     return Err(ReleaseError::BadDuration {
-                        at: at.key("min_stage_soak"),
+                        at,
                         value: d.clone(),
                     });
                 }
+            }
+            if let Some(p) = &c.promote {
+                self.check_promote(p, &at.key("promote"))?;
             }
         }
         // The base plan on its own: an environment without overrides gets it.
@@ -86,6 +102,33 @@ impl ReleaseFile {
         Snapshot::compile_with(base, &origins)?;
         for env in self.environment_names() {
             self.compile(&env)?;
+        }
+        Ok(())
+    }
+
+    /// The gate names declared environments (when the release declares them),
+    /// at least one target, and never gates its own source.
+    fn check_promote(&self, p: &crate::model::Promote, at: &Loc) -> Result<(), ReleaseError> {
+        if let Some(declared) = &self.release.environments {
+            let named = std::iter::once(("from", &p.from)).chain(p.to.iter().map(|e| ("to", e)));
+            for (field, env) in named {
+                if !declared.contains(env) {
+                    return Err(ReleaseError::UnknownEnvironment {
+                        at: at.key(field),
+                        env: env.clone(),
+                        declared: declared.join(", "),
+                    });
+                }
+            }
+        }
+        if p.to.is_empty() || p.to.contains(&p.from) {
+            return Err(ReleaseError::Shape {
+                at: at.key("to"),
+                why: format!(
+                    "names the environments promoted from `{}`: at least one, and not `{}` itself",
+                    p.from, p.from
+                ),
+            });
         }
         Ok(())
     }

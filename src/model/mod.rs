@@ -87,6 +87,21 @@ schema! {
         min_stage_soak: Option<String> = opt "min_stage_soak",
         require_runbook: bool = yes "require_runbook",
         require_rollback: bool = yes "require_rollback",
+        /// The promotion gate: `to` environments only get a candidate that
+        /// was signed for `from` at least `soak` before.
+        promote: Option<Promote> = opt "promote",
+    }
+}
+
+schema! {
+    /// `[checklist] promote = { from, to, soak, hotfix_soak }`.
+    pub struct Promote {
+        from: String = req "from",
+        to: Vec<String> = always "to",
+        soak: String = req "soak",
+        /// For a candidate whose only changes since the last snapshot of the
+        /// target are hotfix flags (default: `soak`).
+        hotfix_soak: Option<String> = opt "hotfix_soak",
     }
 }
 

@@ -16,7 +16,7 @@ use crate::format::decode::{Decode, Path};
 use crate::format::json;
 use crate::format::time::Timestamp;
 use crate::model::Audience;
-use crate::signed::envelope::Payload;
+use crate::signed::envelope::{Payload, Promotion};
 use crate::signed::keys::PublicKey;
 use crate::signed::{self, SNAPSHOT_SCHEMA, SnapshotError, Trust};
 
@@ -173,6 +173,9 @@ pub struct Verified {
     pub digest: String,
     /// The trusted keys whose signatures verified.
     pub signed_by: Vec<String>,
+    /// The release candidate, and how the promotion gate let it through.
+    pub candidate: Option<String>,
+    pub promotion: Option<Promotion>,
     pub snapshot: Snapshot,
 }
 
@@ -263,6 +266,8 @@ pub fn accept(bytes: &[u8], policy: &Policy, holding: &Holding) -> Result<Verifi
         forced,
         never_expires,
         audience,
+        candidate: candidate_digest,
+        promotion,
         definitions,
         ..
     } = p;
@@ -279,6 +284,8 @@ pub fn accept(bytes: &[u8], policy: &Policy, holding: &Holding) -> Result<Verifi
         audience,
         digest,
         signed_by,
+        candidate: candidate_digest,
+        promotion,
         snapshot,
     })
 }

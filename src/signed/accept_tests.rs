@@ -51,6 +51,8 @@ fn envelope(s: &Spec) -> Vec<u8> {
         forced: false,
         never_expires: s.never,
         audience: Default::default(),
+        candidate: None,
+        promotion: None,
         definitions: definitions(s.env, s.marker),
     };
     sign(&p, &[&key(1)]).unwrap().envelope.into_bytes()

@@ -59,6 +59,8 @@ fn payloads() -> Vec<(String, Value)> {
                 forced: false,
                 never_expires: false,
                 audience: Default::default(),
+                candidate: None,
+                promotion: None,
                 definitions,
             };
             out.push((

@@ -39,7 +39,31 @@ schema! {
         /// Whom the snapshot is for: a consumer refuses any other audience,
         /// so an edge snapshot never reaches a browser, nor the reverse.
         audience: Audience = or_default "audience",
+        /// The release candidate: the digest of the release file's meaning
+        /// (`reports::promote::candidate`), the same in every environment's
+        /// snapshot of one release.
+        candidate: Option<String> = opt "candidate",
+        /// How the promotion gate let this snapshot through, in a gated environment.
+        promotion: Option<Promotion> = opt "promotion",
         definitions: Definitions = req "definitions",
+    }
+}
+
+schema! {
+    /// The gate's record: the snapshot of the source environment the
+    /// candidate soaked in, or why `--force` bypassed the gate.
+    pub struct Promotion {
+        /// The source environment (`[checklist] promote.from`).
+        from: String = req "from",
+        /// The source snapshot of the same candidate: version, digest, issue time.
+        version: Option<u64> = opt "version",
+        digest: Option<String> = opt "digest",
+        issued_at: Option<String> = opt "issued_at",
+        /// Only hotfix flags changed since the target's previous snapshot,
+        /// so the shorter `hotfix_soak` applied.
+        hotfix: bool = or_default "hotfix",
+        /// Built with `--force --reason`: the gate was bypassed, and why.
+        forced: Option<String> = opt "forced",
     }
 }
 

@@ -92,6 +92,8 @@ fn payload(defs: &Definitions, version: u64, expires_at: Option<&str>) -> Payloa
         // No expiry is a snapshot built with `--expires-in never --force`.
         never_expires: expires_at.is_none(),
         audience: Default::default(),
+        candidate: None,
+        promotion: None,
         definitions: defs.clone(),
     }
 }

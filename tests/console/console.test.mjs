@@ -13,8 +13,16 @@ const SHOTS = path.join(ROOT, 'target/console-screenshots');
 const season0 = path.join(ROOT, 'examples/season0.toml');
 const dir = tmpdir('edgeflag-console-');
 const key = keygen(dir);
-const snapshot = (env) =>
-  build({ release: season0, env, key, out: path.join(dir, `${env}.json`), at: '2026-11-20T00:00:00Z', expiresIn: '60d', force: false });
+// season0 with the promotion gate: production is promoted from the staging
+// snapshot of the same candidate, a day (the soak) after it was signed.
+const gated = path.join(dir, 'season0-gated.toml');
+fs.writeFileSync(gated, fs.readFileSync(season0, 'utf8').replace('require_rollback = true\n',
+  'require_rollback = true\npromote = { from = "staging", to = ["production"], soak = "24h" }\n'));
+const STAGED = '2026-11-20T00:00:00Z';
+const PROMOTED = '2026-11-21T00:00:00Z';
+const snapshot = (env, extra = {}) =>
+  build({ release: gated, env, key, out: path.join(dir, `${env}.json`), at: env === 'staging' ? STAGED : PROMOTED,
+    expiresIn: '60d', force: false, promoteFrom: env === 'staging' ? undefined : path.join(dir, 'staging.json'), ...extra });
 
 /** A validly signed envelope whose payload was changed afterwards. */
 function tamper(file) {
@@ -67,9 +75,8 @@ describe('the release console', () => {
 
   before(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
-    for (const env of ['production', 'staging']) await kvPut(persist, `snapshot:${env}`, snapshot(env).path);
-    const browserSnap = build({ release: season0, env: 'production', key, out: path.join(dir, 'browser.json'),
-      at: '2026-11-20T00:00:00Z', expiresIn: '60d', force: false, audience: 'browser' });
+    for (const env of ['staging', 'production']) await kvPut(persist, `snapshot:${env}`, snapshot(env).path);
+    const browserSnap = snapshot('production', { out: path.join(dir, 'browser.json'), audience: 'browser' });
     await kvPut(persist, 'snapshot:production:browser', browserSnap.path);
     dev = await startDev({ persistTo: persist, vars: { TRUSTED_KEYS: JSON.stringify([key.pem]) } });
     browser = await chromium.launch({
@@ -97,6 +104,10 @@ describe('the release console', () => {
     await open('at=2026-12-02T18:00:00Z');
     assert.equal(await page.getAttribute('[data-signature]', 'data-signature'), 'valid');
     assert.equal(await page.textContent('[data-field="environment"]'), 'production');
+    // The provenance next to the signature badge: where the candidate soaked.
+    assert.equal(await page.getAttribute('[data-promotion]', 'data-promotion'), 'promoted');
+    assert.equal(await page.textContent('[data-promotion]'), `tested in staging (v1) from ${STAGED} to ${PROMOTED}`);
+    assert.match(await page.textContent('[data-field="candidate"]'), /^sha256:[0-9a-f]{64}$/);
     assert.equal(await page.locator('article.flag').count(), 6);
     // The release's incident channel, read from definitions() in camelCase.
     assert.equal(

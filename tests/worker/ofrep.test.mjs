@@ -56,7 +56,15 @@ describe('without api keys', () => {
       r.json.flags.map((f) => f.key),
       ['ranked-matchmaking', 'store-layout', 'ranked-rewards', 'match-timeout-seconds', 'hotfix-login-throttle', 'season-banner'],
     );
-    assert.deepEqual(r.json.metadata, { snapshotVersion: 4, environment: 'production', release: 'season0', digest: season0.digest });
+    assert.deepEqual(r.json.metadata, {
+      snapshotVersion: 4,
+      environment: 'production',
+      release: 'season0',
+      digest: season0.digest,
+      // The release candidate build recorded: monitoring groups answers by it.
+      releaseCandidate: season0.candidate,
+    });
+    assert.match(season0.candidate, /^sha256:[0-9a-f]{64}$/);
     for (const f of r.json.flags) assert.equal(f.metadata.snapshotVersion, 4);
   });
 

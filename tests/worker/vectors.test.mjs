@@ -144,6 +144,9 @@ for (const file of files) {
           }
           const bulk = await ofrep(worker, { context: kase.context, at: kase.at });
           assert.equal(bulk.status, 200, bulk.text);
+          // The release candidate the CLI recorded, as the vector file pins it.
+          if (file.candidate) assert.equal(bulk.json.metadata.releaseCandidate, file.candidate, `${file.name}: release candidate`);
+          if (file.candidate) assert.equal(flags.candidate, file.candidate, `${file.name}: npm release candidate`);
           const item = bulk.json.flags.find((f) => f.key === kase.flag);
           if (kase.expected.error_code === 'FLAG_NOT_FOUND') {
             if (item) failures.push(`${kase.name}: bulk: unknown flag answered`);

@@ -135,6 +135,13 @@ pub enum Command {
         env: String,
         #[arg(long)]
         at: Option<String>,
+        /// The signed snapshot of this release: the notes say how it was
+        /// promoted (where and how long the candidate was tested).
+        #[arg(long, requires = "trust")]
+        snapshot: Option<PathBuf>,
+        /// Public keys the --snapshot must be signed by (repeatable).
+        #[arg(long, requires = "snapshot")]
+        trust: Vec<PathBuf>,
     },
     /// The audit trail of the snapshots in a folder.
     Log {
@@ -155,12 +162,22 @@ pub struct BuildArgs {
     /// The snapshot's version: 1 for the first snapshot of an environment (else use --previous).
     #[arg(long, conflicts_with = "previous")]
     pub version: Option<u64>,
-    /// The previous snapshot of this environment: chains the digest and the version.
+    /// The previous snapshot of this environment: chains the digest and the version. A folder
+    /// of snapshots (as `log` reads) gives this environment's latest, and the promotion gate's
+    /// source snapshots too.
     #[arg(long)]
     pub previous: Option<PathBuf>,
-    /// Public keys that --previous must be signed by (repeatable; default: those of --key).
-    #[arg(long, requires = "previous")]
+    /// A snapshot of the promotion gate's source environment (`[checklist] promote.from`) of
+    /// this same candidate, signed at least the soak before (repeatable).
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub promote_from: Vec<PathBuf>,
+    /// Public keys that --previous and --promote-from must be signed by (repeatable; default:
+    /// those of --key).
+    #[arg(long)]
     pub trust: Vec<PathBuf>,
+    /// Why --force bypasses the promotion gate: required then, and recorded in the snapshot.
+    #[arg(long, requires = "force")]
+    pub reason: Option<String>,
     /// How long the snapshot stays fresh, e.g. 30d, 12h; `never` (with --force) for no expiry.
     #[arg(long, default_value = "30d")]
     pub expires_in: String,

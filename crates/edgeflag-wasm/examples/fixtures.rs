@@ -50,6 +50,8 @@ fn main() {
             forced: false,
             never_expires: expires_at.is_none(),
             audience: Default::default(),
+            candidate: None,
+            promotion: None,
             definitions: release.for_environment(env).unwrap(),
         };
         let fixture = json!({
@@ -81,6 +83,8 @@ fn main() {
         forced: false,
         never_expires: false,
         audience: Audience::Browser,
+        candidate: None,
+        promotion: None,
         definitions: defs,
     };
     let envelope = sign(&payload, &[&key]).unwrap().envelope;

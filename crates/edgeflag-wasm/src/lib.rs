@@ -142,6 +142,22 @@ impl EdgeFlags {
         self.verified.forced
     }
 
+    /// The release candidate (`edgeflag::candidate`): the same in every
+    /// environment's snapshot of one release.
+    #[wasm_bindgen(getter)]
+    pub fn candidate(&self) -> Option<String> {
+        self.verified.candidate.clone()
+    }
+
+    /// How the promotion gate let the snapshot through, as the payload
+    /// writes it (JSON: `from`, `version`, `digest`, `issued_at`, `hotfix`,
+    /// `forced`); the JS wrapper turns it into an object.
+    #[wasm_bindgen(getter, js_name = promotionJson)]
+    pub fn promotion_json(&self) -> Option<String> {
+        let p = self.verified.promotion.as_ref()?;
+        serde_json::to_string(p).ok()
+    }
+
     /// The ids of the trusted keys whose signatures verified.
     #[wasm_bindgen(getter, js_name = signedBy)]
     pub fn signed_by(&self) -> Vec<String> {

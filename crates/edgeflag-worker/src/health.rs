@@ -40,6 +40,9 @@ pub struct Health<'a> {
     pub age_seconds: Option<i64>,
     pub stale: bool,
     pub forced: Option<bool>,
+    /// The release candidate, and how the promotion gate let it through.
+    pub candidate: Option<&'a str>,
+    pub promotion: Option<&'a edgeflag::Promotion>,
     pub signed_by: Option<&'a [String]>,
     pub loaded_at: Option<String>,
     pub last_check: Option<String>,
@@ -148,6 +151,8 @@ pub fn health<'a>(
         age_seconds: cur.map(|c| (now.as_millis() - c.issued_at.as_millis()).div_euclid(1000)),
         stale,
         forced: cur.map(|c| c.forced),
+        candidate: cur.and_then(|c| c.candidate.as_deref()),
+        promotion: cur.and_then(|c| c.promotion.as_ref()),
         signed_by: cur.map(|c| c.signed_by.as_slice()),
         loaded_at: cur.map(|c| time(c.loaded_at)),
         last_check: loader.last_check().map(time),

@@ -25,6 +25,9 @@ pub struct Loaded {
     pub expires_at: Option<Timestamp>,
     pub signed_by: Vec<String>,
     pub forced: bool,
+    /// The release candidate, and how the promotion gate let it through.
+    pub candidate: Option<String>,
+    pub promotion: Option<edgeflag::Promotion>,
     pub snapshot: Snapshot,
     /// The envelope exactly as stored in KV, for `GET /v1/snapshot`.
     pub envelope: Vec<u8>,
@@ -312,6 +315,8 @@ impl Loader {
             expires_at: v.expires_at,
             signed_by: v.signed_by,
             forced: v.forced,
+            candidate: v.candidate,
+            promotion: v.promotion,
             snapshot: v.snapshot,
             envelope_etag: format!("\"{}\"", hash.trim_start_matches("sha256:")),
             envelope_hash: hash.clone(),

@@ -180,6 +180,8 @@ impl Serialize for Bulk<'_, '_> {
                 "environment": l.environment(),
                 "release": l.release(),
                 "digest": l.digest,
+                // Monitoring groups answers by release candidate.
+                "releaseCandidate": l.candidate,
             }),
         )?;
         m.end()

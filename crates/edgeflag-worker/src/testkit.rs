@@ -64,6 +64,8 @@ pub fn envelope_for(
         forced: false,
         never_expires: expires_at.is_none(),
         audience,
+        candidate: None,
+        promotion: None,
         definitions,
     };
     edgeflag::sign(&payload, &[signer])

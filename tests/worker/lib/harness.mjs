@@ -52,8 +52,10 @@ export function keygen(dir, name = 'dev') {
  * Signs a release for one environment with `edgeflag build`. `force` lets the
  * test releases (which skip owners and runbooks) past the checklist.
  */
-export function build({ release, env = 'production', key, out, version, previous, at, expiresIn = 'never', force = true, audience }) {
+export function build({ release, env = 'production', key, out, version, previous, at, expiresIn = 'never', force = true, audience, promoteFrom }) {
   const args = ['build', release, '--env', env, '--key', key.private, '--out', out, '--expires-in', expiresIn];
+  // A snapshot of the promotion gate's source environment (`[checklist] promote`).
+  if (promoteFrom) args.push('--promote-from', promoteFrom);
   if (audience) args.push('--audience', audience);
   if (version !== undefined) args.push('--version', String(version));
   if (previous) args.push('--previous', previous);

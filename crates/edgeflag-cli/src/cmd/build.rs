@@ -1,8 +1,11 @@
 //! `edgeflag build`: the signed snapshot of one environment.
 
-use edgeflag::{Audience, Payload, Policy, SNAPSHOT_SCHEMA, SigningKey};
+use std::path::Path;
+
+use edgeflag::{Audience, Payload, Policy, SNAPSHOT_SCHEMA, SigningKey, Verified};
 
 use crate::args::BuildArgs;
+use crate::cmd::log;
 use crate::error::{CliError, Result};
 use crate::io;
 
@@ -36,30 +39,35 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
         )));
     }
     let keys = signing_keys(a)?;
-    let (version, previous) = match &a.previous {
-        Some(path) => {
-            // The previous snapshot must be one a trusted key really signed, of
-            // this environment; it is history, so its expiry does not matter.
-            let trusted = if a.trust.is_empty() {
-                keys.iter().map(SigningKey::public).collect()
-            } else {
-                io::read_trusted(&a.trust)?
-            };
-            let policy = Policy::new(trusted, issued)
-                .audit()
-                .for_environment(&a.env)
-                .for_audience(audience);
-            let prev = edgeflag::verify(&io::read_bytes(path)?, &policy).map_err(|e| {
-                CliError::failed(format!(
-                    "{}: rejected as --previous ({}): {e}",
-                    path.display(),
-                    e.code()
-                ))
-            })?;
-            (prev.version + 1, Some(prev.digest))
-        }
+    // Earlier snapshots must be ones a trusted key really signed; they are
+    // history, so their expiry does not matter.
+    let trusted = if a.trust.is_empty() {
+        keys.iter().map(SigningKey::public).collect()
+    } else {
+        io::read_trusted(&a.trust)?
+    };
+    let history = History::read(a, &release, &trusted, issued, audience)?;
+    let (version, previous) = match &history.previous {
+        Some(prev) => (prev.version + 1, Some(prev.digest.clone())),
         None => (a.version.unwrap_or(1), None),
     };
+    let gate = edgeflag::Gate {
+        release: &release,
+        env: &a.env,
+        now: issued,
+        sources: &history.sources,
+        previous: history.previous.as_ref(),
+        force: a.force,
+        reason: a.reason.as_deref(),
+    };
+    let promotion = gate.judge().map_err(|e| {
+        CliError::failed(format!(
+            "{}: not promoted to `{}` ({}): {e}",
+            a.release.display(),
+            a.env,
+            e.code()
+        ))
+    })?;
     let bad = |e: edgeflag::ReleaseError| CliError::input(format!("{}: {e}", a.release.display()));
     let mut definitions = release.for_environment(&a.env).map_err(bad)?;
     if audience == Audience::Browser {
@@ -76,6 +84,8 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
         forced: failing,
         never_expires,
         audience,
+        candidate: Some(edgeflag::candidate(&release)),
+        promotion,
         definitions,
     };
     let refs: Vec<&SigningKey> = keys.iter().collect();
@@ -95,6 +105,8 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
             "never_expires": never_expires,
             "previous": payload.previous,
             "forced": failing,
+            "candidate": payload.candidate,
+            "promotion": payload.promotion,
             "key_id": signed_by.first(),
             "signed_by": signed_by,
         }));
@@ -111,6 +123,12 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
         signed_by.join(", ")
     );
     println!("digest   {digest}");
+    if let Some(c) = &payload.candidate {
+        println!("candidate {c}");
+    }
+    if let Some(p) = &payload.promotion {
+        println!("{}", promotion_line(p, &payload.issued_at));
+    }
     println!(
         "expires  {}",
         payload.expires_at.as_deref().unwrap_or("never")
@@ -124,6 +142,92 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
         println!("{}", io::NEVER_EXPIRES_WARNING);
     }
     Ok(())
+}
+
+/// What `notes` and `build` say about a promotion.
+pub fn promotion_line(p: &edgeflag::Promotion, issued_at: &str) -> String {
+    let source = match (p.version, &p.issued_at) {
+        (Some(v), Some(at)) => format!(
+            "{} version {v}, tested in {} from {at} to {issued_at}",
+            p.from, p.from
+        ),
+        _ => format!("no {} snapshot of this candidate", p.from),
+    };
+    match &p.forced {
+        Some(why) => format!("warning: promotion gate bypassed with --force ({source}): {why}"),
+        None if p.hotfix => format!("promoted from {source} (hotfix soak)"),
+        None => format!("promoted from {source}"),
+    }
+}
+
+/// The snapshots `build` chains onto and promotes from.
+struct History {
+    /// The latest earlier snapshot of the environment being built.
+    previous: Option<Verified>,
+    /// Snapshots of the promotion gate's source environment.
+    sources: Vec<Verified>,
+}
+
+impl History {
+    fn read(
+        a: &BuildArgs,
+        release: &edgeflag::ReleaseFile,
+        trusted: &[edgeflag::PublicKey],
+        issued: edgeflag::Timestamp,
+        audience: Audience,
+    ) -> Result<History> {
+        let from = release
+            .checklist
+            .as_ref()
+            .and_then(|c| c.promote.as_ref())
+            .map(|p| p.from.clone());
+        let policy = |env: &str, audience: Audience| {
+            Policy::new(trusted.to_vec(), issued)
+                .audit()
+                .for_environment(env)
+                .for_audience(audience)
+        };
+        let verify = |path: &Path, policy: &Policy, what: &str| {
+            edgeflag::verify(&io::read_bytes(path)?, policy).map_err(|e| {
+                CliError::failed(format!(
+                    "{}: rejected as {what} ({}): {e}",
+                    path.display(),
+                    e.code()
+                ))
+            })
+        };
+        let mut sources = Vec::new();
+        if let Some(env) = &from {
+            for path in &a.promote_from {
+                sources.push(verify(
+                    path,
+                    &policy(env, Audience::Server),
+                    "--promote-from",
+                )?);
+            }
+        } else if let Some(path) = a.promote_from.first() {
+            return Err(CliError::input(format!(
+                "{}: --promote-from needs `[checklist] promote` in {}",
+                path.display(),
+                a.release.display()
+            )));
+        }
+        let previous = match &a.previous {
+            Some(dir) if dir.is_dir() => {
+                let (mut envs, _) = log::load(dir, &policy(&a.env, audience))?;
+                if let Some(env) = &from {
+                    let (mut theirs, _) = log::load(dir, &policy(env, Audience::Server))?;
+                    sources.extend(theirs.remove(env).into_iter().flatten().map(|l| l.verified));
+                }
+                envs.remove(&a.env)
+                    .and_then(|list| list.into_iter().last())
+                    .map(|l| l.verified)
+            }
+            Some(path) => Some(verify(path, &policy(&a.env, audience), "--previous")?),
+            None => None,
+        };
+        Ok(History { previous, sources })
+    }
 }
 
 /// Every `--key`, each once.

@@ -73,6 +73,23 @@ pub(crate) fn load(dir: &Path, policy: &Policy) -> Result<(ByEnv, Vec<Rejected>)
     Ok((envs, rejected))
 }
 
+/// The promotion chain's link: the source snapshot, or the forced bypass.
+fn promotion(p: &edgeflag::Promotion) -> String {
+    let source = match (p.version, &p.digest, &p.issued_at) {
+        (Some(v), Some(d), Some(at)) => format!(
+            "from {} v{v}{} ({}, issued {at})",
+            p.from,
+            if p.hotfix { " (hotfix soak)" } else { "" },
+            short(d)
+        ),
+        _ => format!("with no {} snapshot of this candidate", p.from),
+    };
+    match &p.forced {
+        Some(why) => format!("FORCED PROMOTION: {why} ({source})"),
+        None => source,
+    }
+}
+
 /// `sha256:` and the first 12 hex digits: enough to tell snapshots apart on screen.
 pub(crate) fn short(digest: &str) -> String {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
@@ -293,6 +310,9 @@ struct Entry {
     previous: Option<String>,
     signed_by: Vec<String>,
     forced: bool,
+    /// The release candidate, and how the promotion gate let it through.
+    candidate: Option<String>,
+    promotion: Option<edgeflag::Promotion>,
     chain: Link,
     /// Against the next lower version in the folder; `None` for the first.
     changes: Option<Changes>,
@@ -371,6 +391,8 @@ fn chain(env: &str, list: &[Loaded], all: &ByEnv, now: Timestamp) -> Chain {
                 previous: v.previous.clone(),
                 signed_by: v.signed_by.clone(),
                 forced: v.forced,
+                candidate: v.candidate.clone(),
+                promotion: v.promotion.clone(),
                 chain: link(list, i, all),
                 changes,
             }
@@ -419,6 +441,12 @@ fn print_text(dir: &Path, chains: &[Chain], rejected: &[Rejected]) {
             println!("      expires    {expires}");
             println!("      signed by  {}", io::signers_text(&e.signed_by));
             println!("      link       {}", e.chain.describe());
+            if let Some(c) = &e.candidate {
+                println!("      candidate  {}", short(c));
+            }
+            if let Some(p) = &e.promotion {
+                println!("      promoted   {}", promotion(p));
+            }
             let changes = match (&e.changes, &e.chain) {
                 (None, _) => "first in folder".to_owned(),
                 (Some(c), _) if !c.is_empty() => c.describe(),

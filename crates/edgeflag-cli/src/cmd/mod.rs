@@ -104,7 +104,16 @@ pub fn run(cli: Cli) -> Result<()> {
             },
             json,
         ),
-        Command::Notes { release, env, at } => notes::run(&release, &env, at.as_deref(), json),
+        Command::Notes {
+            release,
+            env,
+            at,
+            snapshot,
+            trust,
+        } => {
+            let signed = snapshot.as_deref().map(|s| (s, trust.as_slice()));
+            notes::run(&release, &env, at.as_deref(), signed, json)
+        }
         Command::Log { dir, trust } => log::run(&dir, &trust, json),
     }
 }

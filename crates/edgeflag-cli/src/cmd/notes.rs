@@ -21,6 +21,10 @@ struct Notes {
     owner: Option<String>,
     description: Option<String>,
     incident_channel: Option<String>,
+    /// The release candidate (`edgeflag::candidate`).
+    candidate: String,
+    /// With `--snapshot`: how that snapshot was promoted, for people.
+    promotion: Option<String>,
     flags: Vec<FlagNotes>,
 }
 
@@ -101,9 +105,20 @@ struct RollbackPlanNotes {
     steps: Vec<String>,
 }
 
-pub fn run(path: &Path, env: &str, at: Option<&str>, json: bool) -> Result<()> {
+pub fn run(
+    path: &Path,
+    env: &str,
+    at: Option<&str>,
+    signed: Option<(&Path, &[std::path::PathBuf])>,
+    json: bool,
+) -> Result<()> {
     let now = io::time(at)?;
     let (release, snap) = io::compiled_release(path, env)?;
+    let candidate = edgeflag::candidate(&release);
+    let promotion = match signed {
+        Some((file, trust)) => promotion(file, trust, env, now, &candidate)?,
+        None => None,
+    };
     let status = snap.status(now);
     // The snapshot's own definitions are the environment-resolved ones
     // (`for_environment`), so text and schedule positions cannot disagree.
@@ -127,6 +142,8 @@ pub fn run(path: &Path, env: &str, at: Option<&str>, json: bool) -> Result<()> {
         owner: release.release.owner.clone(),
         description: release.release.description.clone(),
         incident_channel: release.release.incident_channel.clone(),
+        candidate,
+        promotion,
         flags,
     };
     if json {
@@ -134,6 +151,30 @@ pub fn run(path: &Path, env: &str, at: Option<&str>, json: bool) -> Result<()> {
     }
     print!("{}", markdown(&notes));
     Ok(())
+}
+
+/// The promotion line of a signed snapshot of this very candidate.
+fn promotion(
+    file: &Path,
+    trust: &[std::path::PathBuf],
+    env: &str,
+    now: edgeflag::Timestamp,
+    candidate: &str,
+) -> Result<Option<String>> {
+    let policy = edgeflag::Policy::new(io::read_trusted(trust)?, now)
+        .audit()
+        .for_environment(env);
+    let v =
+        edgeflag::verify(&io::read_bytes(file)?, &policy).map_err(|e| io::rejected(file, &e))?;
+    if v.candidate.as_deref() != Some(candidate) {
+        return Err(crate::error::CliError::failed(format!(
+            "{}: the snapshot is of candidate {}, not of this release ({candidate})",
+            file.display(),
+            v.candidate.as_deref().unwrap_or("(none recorded)")
+        )));
+    }
+    Ok(v.promotion
+        .map(|p| super::build::promotion_line(&p, &v.issued_at.to_string())))
 }
 
 fn flag_notes(key: &str, def: &FlagDef, st: &FlagStatus) -> FlagNotes {
@@ -333,6 +374,10 @@ fn markdown(n: &Notes) -> String {
         keys.join(", ")
     };
     let _ = writeln!(s, "- **Environment overrides:** {overrides}");
+    let _ = writeln!(s, "- **Release candidate:** `{}`", n.candidate);
+    if let Some(p) = &n.promotion {
+        let _ = writeln!(s, "- **Promotion:** {p}");
+    }
     let _ = writeln!(s, "- **Schedule positions at:** {}", n.at);
     let _ = writeln!(s, "- **Flags:** {}", n.flags.len());
     for f in &n.flags {

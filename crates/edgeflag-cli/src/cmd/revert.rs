@@ -145,6 +145,8 @@ pub fn run(a: &RevertArgs, json: bool) -> Result<()> {
         forced: target.verified.forced,
         never_expires,
         audience: Default::default(),
+        candidate: None,
+        promotion: None,
         definitions: old.clone(),
     };
     let signed = edgeflag::sign(&payload, &[&key]).map_err(|e| CliError::input(e.to_string()))?;

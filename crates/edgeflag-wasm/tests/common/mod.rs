@@ -73,6 +73,8 @@ pub fn payload(definitions: Definitions, version: u64, expires_at: Option<&str>)
         forced: false,
         never_expires: expires_at.is_none(),
         audience: Default::default(),
+        candidate: None,
+        promotion: None,
         definitions,
     }
 }
