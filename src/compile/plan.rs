@@ -30,6 +30,26 @@ pub(super) fn rule_salt(flag: &str, rule: &str) -> String {
     format!("{flag}/{rule}")
 }
 
+/// A guard names its metric and allows a finite, non-negative increase.
+fn check_guard(g: &crate::model::Guard, at: impl Fn() -> Loc) -> Result<(), ReleaseError> {
+    if g.metric.trim().is_empty() {
+        return Err(ReleaseError::Shape {
+            at: at().key("metric"),
+            why: "names the event to watch, such as `match_error`".to_owned(),
+        });
+    }
+    if !(g.max_relative_increase.is_finite() && g.max_relative_increase >= 0.0) {
+        return Err(ReleaseError::Shape {
+            at: at().key("max_relative_increase"),
+            why: format!(
+                "{} is not a relative increase: 0 or more, such as 0.25 for 25%",
+                g.max_relative_increase
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// `default_salt` is what the rollout buckets by when it gives no `salt`.
 pub(super) fn plan(
     default_salt: &str,
@@ -38,6 +58,9 @@ pub(super) fn plan(
     names: &Variants,
     at: Locate,
 ) -> Result<Plan, ReleaseError> {
+    if let Some(g) = &r.guard {
+        check_guard(g, || at().key("guard"))?;
+    }
     let pick = match (&r.variant, &r.weights) {
         (Some(_), Some(_)) => {
             return Err(ReleaseError::Conflict {

@@ -9,6 +9,7 @@ use crate::format::decode::names;
 
 pub mod bucket;
 pub mod error;
+pub mod guard;
 pub mod wire;
 
 use crate::compile::audience::{Plain, digest};

@@ -258,6 +258,33 @@ schema! {
         /// A constant percentage: the same as one stage at the beginning of time.
         percent: Option<f64> = opt "percent",
         stages: Vec<Stage> = or_default "stages",
+        /// What to watch while the rollout widens, and what to do on a regression.
+        guard: Option<Guard> = opt "guard",
+    }
+}
+
+schema! {
+    /// A guarded rollout (docs/guards.md): the rollout's users (treatment)
+    /// against the users it has not reached yet (control), on one metric.
+    pub struct Guard {
+        /// The event name the providers track (`match_error`).
+        metric: String = req "metric",
+        /// The largest increase of the treatment's event rate over the
+        /// control's, relative (0.25: up to 25% more), that is no regression.
+        max_relative_increase: f64 = req "max_relative_increase",
+        /// Exposures each arm needs before any verdict.
+        min_exposures: Option<u64> = opt "min_exposures",
+        on_regression: OnRegression = req "on_regression",
+    }
+}
+
+names! {
+    /// What a regression does to the rollout.
+    pub enum OnRegression {
+        /// Freeze at the stage where it was found: no further stages.
+        Hold = "hold",
+        /// The rollout's users get the rollback variant.
+        Rollback = "rollback",
     }
 }
 
