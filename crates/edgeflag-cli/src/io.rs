@@ -285,6 +285,6 @@ pub const NEVER_EXPIRES_WARNING: &str = "warning: the snapshot never expires (--
 pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| CliError::input(format!("cannot encode json output: {e}")))?;
-    println!("{text}");
+    outln!("{text}");
     Ok(())
 }

@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 
+// First: the output macros are used by every module after it.
+#[macro_use]
+mod out;
 mod args;
 mod cmd;
 mod error;
 mod io;
-mod out;
 
 use std::process::ExitCode;
 

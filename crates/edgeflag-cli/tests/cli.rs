@@ -618,3 +618,25 @@ fn status_shows_where_each_rollout_stands() {
     .unwrap();
     assert_eq!(st["flags"][0]["rollout"]["percent"], 100.0);
 }
+
+/// `edgeflag check … | head`: the reader goes away before the output is
+/// written. The command ends quietly (exit 0), without a panic message.
+#[test]
+fn a_closed_stdout_ends_the_output_without_a_panic() {
+    for args in [vec!["check"], vec!["notes", "--env", "production"]] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("edgeflag"))
+            .args(&args[..1])
+            .arg(example("season0.toml"))
+            .args(&args[1..])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end at once: every write then fails with a broken pipe.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}

@@ -115,31 +115,29 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
         Audience::Browser => " (browsers)",
         _ => "",
     };
-    println!(
+    outln!(
         "built {} for `{}`{whom}: version {version}, {} flag(s), signed by {}",
         a.out.display(),
         a.env,
         payload.definitions.flags.len(),
         signed_by.join(", ")
     );
-    println!("digest   {digest}");
+    outln!("digest   {digest}");
     if let Some(c) = &payload.candidate {
-        println!("candidate {c}");
+        outln!("candidate {c}");
     }
     if let Some(p) = &payload.promotion {
-        println!("{}", promotion_line(p, &payload.issued_at));
+        outln!("{}", promotion_line(p, &payload.issued_at));
     }
-    println!(
+    outln!(
         "expires  {}",
         payload.expires_at.as_deref().unwrap_or("never")
     );
     if failing {
-        println!(
-            "warning: built with --force despite a failing checklist; the snapshot records it"
-        );
+        outln!("warning: built with --force despite a failing checklist; the snapshot records it");
     }
     if never_expires {
-        println!("{}", io::NEVER_EXPIRES_WARNING);
+        outln!("{}", io::NEVER_EXPIRES_WARNING);
     }
     Ok(())
 }

@@ -35,7 +35,7 @@ pub fn run(path: &Path, json: bool) -> Result<()> {
     if json {
         io::print_json(&report)?;
     } else {
-        println!("release checklist: {} ({})", report.release, path.display());
+        outln!("release checklist: {} ({})", report.release, path.display());
         let mut header = vec!["flag"];
         header.extend(Check::FLAG.iter().map(|c| label(*c)));
         header.push("clients");
@@ -69,13 +69,13 @@ pub fn run(path: &Path, json: bool) -> Result<()> {
             }
         }
         if !problems.is_empty() {
-            println!("\nviolations:");
+            outln!("\nviolations:");
             for p in &problems {
-                println!("  - {p}");
+                outln!("  - {p}");
             }
         }
         let s = &report.summary;
-        println!(
+        outln!(
             "\n{} of {} flag(s) pass; {} violation(s): {}",
             s.flags_passing,
             s.flags,

@@ -20,7 +20,7 @@ pub fn verify(path: &Path, trust: &Trust, at: Option<&str>, json: bool) -> Resul
     if json {
         return io::print_json(&summary(&v));
     }
-    println!("{}: valid", path.display());
+    outln!("{}: valid", path.display());
     for (k, val) in [
         ("release", v.snapshot.definitions().release.name.clone()),
         ("environment", v.snapshot.environment().to_owned()),
@@ -38,13 +38,13 @@ pub fn verify(path: &Path, trust: &Trust, at: Option<&str>, json: bool) -> Resul
         ("signed by", io::signers_text(&v.signed_by)),
         ("flags", v.snapshot.flag_keys().len().to_string()),
     ] {
-        println!("  {k:<12} {val}");
+        outln!("  {k:<12} {val}");
     }
     if v.forced {
-        println!("  warning: built with --force despite a failing checklist");
+        outln!("  warning: built with --force despite a failing checklist");
     }
     if v.never_expires {
-        println!("  warning: never expires (built with --expires-in never --force)");
+        outln!("  warning: never expires (built with --expires-in never --force)");
     }
     Ok(())
 }

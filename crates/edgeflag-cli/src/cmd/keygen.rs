@@ -31,12 +31,12 @@ pub fn run(out: &Path, name: &str, json: bool) -> Result<()> {
             "public_key": public,
         }));
     }
-    println!("key id       {id}");
-    println!(
+    outln!("key id       {id}");
+    outln!(
         "private key  {} (mode 0600: keep it secret)",
         private.display()
     );
-    println!(
+    outln!(
         "public key   {} (give it to --trust and TRUSTED_KEYS)",
         public.display()
     );

@@ -410,10 +410,10 @@ fn chain(env: &str, list: &[Loaded], all: &ByEnv, now: Timestamp) -> Chain {
 }
 
 fn print_text(dir: &Path, chains: &[Chain], rejected: &[Rejected]) {
-    println!("audit trail of {}", dir.display());
+    outln!("audit trail of {}", dir.display());
     for c in chains {
-        println!();
-        println!(
+        outln!();
+        outln!(
             "{} / {}: {} snapshot(s), chain {}",
             c.release,
             c.environment,
@@ -426,7 +426,7 @@ fn print_text(dir: &Path, chains: &[Chain], rejected: &[Rejected]) {
                 Some(t) if e.expired => format!("{t} (expired)"),
                 Some(t) => t.clone(),
             };
-            println!(
+            outln!(
                 "  v{}  {}  {}{}",
                 e.version,
                 short(&e.digest),
@@ -437,15 +437,15 @@ fn print_text(dir: &Path, chains: &[Chain], rejected: &[Rejected]) {
                     ""
                 }
             );
-            println!("      issued     {}", e.issued_at);
-            println!("      expires    {expires}");
-            println!("      signed by  {}", io::signers_text(&e.signed_by));
-            println!("      link       {}", e.chain.describe());
+            outln!("      issued     {}", e.issued_at);
+            outln!("      expires    {expires}");
+            outln!("      signed by  {}", io::signers_text(&e.signed_by));
+            outln!("      link       {}", e.chain.describe());
             if let Some(c) = &e.candidate {
-                println!("      candidate  {}", short(c));
+                outln!("      candidate  {}", short(c));
             }
             if let Some(p) = &e.promotion {
-                println!("      promoted   {}", promotion(p));
+                outln!("      promoted   {}", promotion(p));
             }
             let changes = match (&e.changes, &e.chain) {
                 (None, _) => "first in folder".to_owned(),
@@ -455,16 +455,16 @@ fn print_text(dir: &Path, chains: &[Chain], rejected: &[Rejected]) {
                 }
                 (Some(_), _) => "none: same definitions as the version before".to_owned(),
             };
-            println!("      changes    {changes}");
+            outln!("      changes    {changes}");
         }
     }
     if !rejected.is_empty() {
-        println!();
-        println!("rejected: {} file(s)", rejected.len());
+        outln!();
+        outln!("rejected: {} file(s)", rejected.len());
         for r in rejected {
             match r.code {
-                Some(code) => println!("  {}: rejected ({code}): {}", r.file.display(), r.error),
-                None => println!("  {}: {}", r.file.display(), r.error),
+                Some(code) => outln!("  {}: rejected ({code}): {}", r.file.display(), r.error),
+                None => outln!("  {}: {}", r.file.display(), r.error),
             }
         }
     }

@@ -149,7 +149,7 @@ pub fn run(
     if json {
         return io::print_json(&notes);
     }
-    print!("{}", markdown(&notes));
+    out!("{}", markdown(&notes));
     Ok(())
 }
 

@@ -171,30 +171,31 @@ pub fn run(a: &RevertArgs, json: bool) -> Result<()> {
             "changes": changes,
         }));
     }
-    println!(
+    outln!(
         "reverted `{env}` to version {} ({}): wrote {} as version {version}",
         a.to,
         log::name(&target.path),
         a.out.display()
     );
-    println!(
+    outln!(
         "previous {} (version {}, {})",
         latest.verified.digest,
         latest.verified.version,
         log::name(&latest.path)
     );
-    println!("digest   {}", signed.digest);
-    println!(
+    outln!("digest   {}", signed.digest);
+    outln!(
         "expires  {}",
         payload.expires_at.as_deref().unwrap_or("never")
     );
     if changes.is_empty() {
-        println!(
+        outln!(
             "no flag changes: version {} has the same definitions as version {}",
-            a.to, latest.verified.version
+            a.to,
+            latest.verified.version
         );
     } else {
-        println!("flags back to version {}:", a.to);
+        outln!("flags back to version {}:", a.to);
         for (label, keys) in [
             ("changed back", &changes.changed),
             ("restored", &changes.added),
@@ -202,25 +203,25 @@ pub fn run(a: &RevertArgs, json: bool) -> Result<()> {
             ("segments", &changes.segments),
         ] {
             if !keys.is_empty() {
-                println!("  {label:<13}{}", keys.join(", "));
+                outln!("  {label:<13}{}", keys.join(", "));
             }
         }
     }
-    println!(
+    outln!(
         "the edge will accept it: version {version} is higher than version {}, the latest in the folder",
         latest.verified.version
     );
     if payload.forced {
-        println!(
+        outln!(
             "warning: version {} was built with --force despite a failing checklist; so is this one",
             a.to
         );
     }
     if never_expires {
-        println!("{}", io::NEVER_EXPIRES_WARNING);
+        outln!("{}", io::NEVER_EXPIRES_WARNING);
     }
     if !key_trusted {
-        println!(
+        outln!(
             "warning: --key {} is not among the --trust keys; the edge must trust it",
             key.public().key_id()
         );

@@ -125,13 +125,13 @@ pub fn run(a: &RollbackArgs, json: bool) -> Result<()> {
             "warning": warning,
         }));
     }
-    println!("{changed}");
-    println!("updated {}", path.display());
+    outln!("{changed}");
+    outln!("updated {}", path.display());
     if let Some(w) = &warning {
-        println!("note: {w}");
+        outln!("note: {w}");
     }
-    println!("next: build and sign the next snapshot, then publish it:");
-    println!("  {next}");
+    outln!("next: build and sign the next snapshot, then publish it:");
+    outln!("  {next}");
     Ok(())
 }
 

@@ -26,8 +26,8 @@ pub fn run(snapshot: &Path, key: &Path, out: Option<&Path>, json: bool) -> Resul
             "added": added,
         }));
     }
-    println!("signed {} with key {added}", out.display());
-    println!("digest      {}", signed.digest);
-    println!("signatures  {}", io::signers_text(&signatures));
+    outln!("signed {} with key {added}", out.display());
+    outln!("digest      {}", signed.digest);
+    outln!("signatures  {}", io::signers_text(&signatures));
     Ok(())
 }

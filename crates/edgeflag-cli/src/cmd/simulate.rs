@@ -32,9 +32,9 @@ pub fn simulate(
     if json {
         return io::print_json(&dists);
     }
-    println!("{users} synthetic users at {now}");
+    outln!("{users} synthetic users at {now}");
     for d in &dists {
-        println!("\n{}", d.key);
+        outln!("\n{}", d.key);
         let rows: Vec<Vec<String>> = d
             .outcomes
             .iter()
@@ -90,9 +90,10 @@ pub fn diff(
             "segments_changed": segments,
         }));
     }
-    println!(
+    outln!(
         "version {} -> {}: {users} synthetic users at {now}",
-        a.version, b.version
+        a.version,
+        b.version
     );
     let rows: Vec<Vec<String>> = diffs
         .iter()
@@ -128,7 +129,7 @@ pub fn diff(
         &rows,
     );
     if !segments.is_empty() {
-        println!("segments changed: {}", segments.join(", "));
+        outln!("segments changed: {}", segments.join(", "));
     }
     let untouched_moved: Vec<&str> = diffs
         .iter()
@@ -136,9 +137,9 @@ pub fn diff(
         .map(|d| d.key.as_str())
         .collect();
     if untouched_moved.is_empty() {
-        println!("no user changes variant on a flag whose definition is unchanged");
+        outln!("no user changes variant on a flag whose definition is unchanged");
     } else {
-        println!(
+        outln!(
             "users change on unchanged flags (through segments or prerequisites): {}",
             untouched_moved.join(", ")
         );

@@ -19,7 +19,7 @@ pub fn run(path: &Path, env: &str, at: Option<&str>, json: bool) -> Result<()> {
             "flags": status,
         }));
     }
-    println!("{} / {env} at {now}", release.release.name);
+    outln!("{} / {env} at {now}", release.release.name);
     let mut rows: Vec<Vec<String>> = Vec::new();
     for s in &status {
         {
