@@ -35,7 +35,7 @@ pub use reports::simulate::{
 pub use reports::status::{FlagStatus, RollbackStatus, RolloutStatus, RuleStatus, StageStatus};
 pub use signed::accept::{
     DEFAULT_MAX_SIZE, DEFAULT_MAX_VALUES, DEFAULT_SKEW_MS, EDGE_MAX_SIZE, Holding, Mark, MarkMerge,
-    Policy, Purpose, Served, Verified, accept, verify, version_order,
+    Policy, Purpose, Served, Verified, accept, mark_name, verify, version_order,
 };
 pub use signed::envelope::{Envelope, EnvelopeSignature, Payload, Promotion};
 pub use signed::keys::{KeyError, PublicKey, SigningKey};

@@ -7,13 +7,14 @@ import {
   FlagContext,
   Kind,
   envelopeBytes as coreEnvelopeBytes,
+  markName,
   mayChange,
   timeMicros,
   uncachedOutcome,
 } from "./edgeflag_wasm.js";
 import { PlainContexts } from "./slots.js";
 
-export { FlagContext, mayChange };
+export { FlagContext, markName, mayChange };
 
 // The wasm's own numbers, read from it rather than copied. UNCACHED is read
 // when the first snapshot loads: the wasm is not instantiated before.
@@ -127,7 +128,7 @@ export class EdgeFlags {
       audience: core.audience,
       signedBy: Object.freeze(core.signedBy),
       candidate: core.candidate,
-      promotion: promotion(core.promotionJson),
+      promotion: core.promotion && Object.freeze(core.promotion),
     });
   }
 
@@ -343,16 +344,3 @@ if (typeof Symbol.dispose === "symbol") {
   EdgeFlags.prototype[Symbol.dispose] = EdgeFlags.prototype.free;
 }
 
-/** The payload's promotion record, with the JS API's camelCase names. */
-function promotion(json) {
-  if (json === undefined) return undefined;
-  const p = JSON.parse(json);
-  return Object.freeze({
-    from: p.from,
-    version: p.version,
-    digest: p.digest,
-    issuedAt: p.issued_at,
-    hotfix: p.hotfix ?? false,
-    forced: p.forced,
-  });
-}

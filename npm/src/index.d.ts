@@ -129,6 +129,8 @@ export interface SnapshotOptions {
  * (the verdict depends on the clock: `EXPIRED`, `ISSUED_IN_FUTURE`). The core's rule.
  */
 export function mayChange(code: string): boolean;
+/** The name a floor store keeps an environment's high-water mark under: the environment for server snapshots, `<environment>:browser` for browser ones (their versions are numbered apart). */
+export function markName(environment: string, audience: "server" | "browser"): string;
 
 /** A snapshot's place in its environment's history. */
 export interface Mark {

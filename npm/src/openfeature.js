@@ -6,7 +6,7 @@
 // use, keep the last good one on any failure, and emit the provider events.
 // They emit and return the SDKs' string values, so neither SDK is needed at
 // run time: the package peer-depends on both, optionally.
-import { EdgeFlags, EdgeFlagsError, envelopeBytes, mayChange } from "edgeflag";
+import { EdgeFlags, EdgeFlagsError, envelopeBytes, markName, mayChange } from "edgeflag";
 
 const READY = "PROVIDER_READY";
 const ERROR = "PROVIDER_ERROR";
@@ -150,10 +150,10 @@ class Provider {
     return "server";
   }
 
-  // Browser and server snapshots are numbered apart: each keeps its own floor.
+  // Browser and server snapshots are numbered apart: each keeps its own
+  // floor, under the core's name for it.
   #floorName() {
-    const env = this.#options.environment;
-    return this.#options.audience === "browser" ? `${env}:browser` : env;
+    return markName(this.#options.environment, this.#options.audience);
   }
 
   /** @internal The floor store when none is given (the web provider keeps one in localStorage). */

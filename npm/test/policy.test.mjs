@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
+import { markName } from "edgeflag";
 import { EdgeFlagsServerProvider, memoryFloor } from "edgeflag/openfeature";
 
 import { build, keys, snapshotServer } from "../support/fixtures.mjs";
@@ -108,4 +109,10 @@ test("a refusal that depends on the clock is judged again, even when the server 
   assert.equal(server.log.at(-1).status, 304);
   assert.equal(p.flags.version, 6);
   await p.onClose();
+});
+
+test("floors are kept under the core's mark names: browser snapshots apart", () => {
+  assert.equal(markName("production", "server"), "production");
+  assert.equal(markName("production", "browser"), "production:browser");
+  assert.throws(() => markName("production", "edge"), { code: "INVALID_ARGUMENT", message: "unknown audience `edge`: server or browser" });
 });

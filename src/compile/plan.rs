@@ -41,9 +41,10 @@ fn check_guard(g: &crate::model::Guard, at: impl Fn() -> Loc) -> Result<(), Rele
     if !(g.max_relative_increase.is_finite() && g.max_relative_increase >= 0.0) {
         return Err(ReleaseError::Shape {
             at: at().key("max_relative_increase"),
+            // Num, not f64's Display: that formatter alone is ~20 KB of wasm.
             why: format!(
                 "{} is not a relative increase: 0 or more, such as 0.25 for 25%",
-                g.max_relative_increase
+                crate::format::path::Num(g.max_relative_increase)
             ),
         });
     }

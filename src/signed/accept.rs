@@ -108,6 +108,17 @@ impl Policy {
     }
 }
 
+/// The name a consumer keeps a high-water mark under: the environment's
+/// for server snapshots, and `<environment>:browser` for browser snapshots,
+/// whose versions are numbered apart. The worker's Durable Object and the
+/// npm providers' floor stores both use it.
+pub fn mark_name(environment: &str, audience: Audience) -> String {
+    match audience {
+        Audience::Browser => format!("{environment}:browser"),
+        Audience::Server => environment.to_owned(),
+    }
+}
+
 /// A snapshot's place in its environment's history: what a high-water mark
 /// records. Marks only move up (see [`Mark::merge`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -34,6 +34,20 @@ pub fn may_change(code: &str) -> bool {
     edgeflag::SnapshotError::may_change(code)
 }
 
+/// The name a floor store keeps an environment's high-water mark under, for
+/// `audience` ("server" or "browser"): the core's rule, so the npm providers
+/// and the worker name marks alike.
+#[wasm_bindgen(js_name = markName)]
+pub fn mark_name(environment: &str, audience: &str) -> Result<String, JsValue> {
+    let audience = edgeflag::Audience::from_name(audience).ok_or_else(|| {
+        error(
+            "INVALID_ARGUMENT",
+            format!("unknown audience `{audience}`: server or browser"),
+        )
+    })?;
+    Ok(edgeflag::mark_name(environment, audience))
+}
+
 /// The result number that stands for "read it with `lastOutcome()`".
 #[wasm_bindgen(js_name = uncachedOutcome)]
 pub fn uncached_outcome() -> u32 {
@@ -149,13 +163,33 @@ impl EdgeFlags {
         self.verified.candidate.clone()
     }
 
-    /// How the promotion gate let the snapshot through, as the payload
-    /// writes it (JSON: `from`, `version`, `digest`, `issued_at`, `hotfix`,
-    /// `forced`); the JS wrapper turns it into an object.
-    #[wasm_bindgen(getter, js_name = promotionJson)]
-    pub fn promotion_json(&self) -> Option<String> {
-        let p = self.verified.promotion.as_ref()?;
-        serde_json::to_string(p).ok()
+    /// How the promotion gate let the snapshot through: `{ from, version,
+    /// digest, issuedAt, hotfix, forced }`, or `undefined`. Built field by
+    /// field: serde_json's writer would add kilobytes to the browser build.
+    #[wasm_bindgen(getter)]
+    pub fn promotion(&self) -> JsValue {
+        let Some(p) = &self.verified.promotion else {
+            return JsValue::UNDEFINED;
+        };
+        let text = |t: &Option<String>| t.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
+        let o = js_sys::Object::new();
+        let fields = [
+            ("from", JsValue::from_str(&p.from)),
+            (
+                "version",
+                p.version
+                    .map_or(JsValue::UNDEFINED, |v| JsValue::from_f64(v as f64)),
+            ),
+            ("digest", text(&p.digest)),
+            ("issuedAt", text(&p.issued_at)),
+            ("hotfix", JsValue::from_bool(p.hotfix)),
+            ("forced", text(&p.forced)),
+        ];
+        for (k, v) in fields {
+            // Setting a property on a fresh plain object cannot fail.
+            let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
+        }
+        o.into()
     }
 
     /// The ids of the trusted keys whose signatures verified.

@@ -160,10 +160,7 @@ struct Store<'a> {
 
 impl Store<'_> {
     fn name(&self) -> String {
-        match self.audience {
-            Audience::Browser => format!("{}:browser", self.cfg.environment),
-            _ => self.cfg.environment.clone(),
-        }
+        edgeflag::mark_name(&self.cfg.environment, self.audience)
     }
 }
 
