@@ -40,9 +40,10 @@ bash scripts/build-worker.sh
 bash npm/build.sh
 
 step "$cases cases, seed $seed, in $dir"
-rm -rf "$dir/results" "$dir/reproducers"
+# A folder used before is rewritten whole (its key is kept).
+rm -rf "$dir/results" "$dir/reproducers" "$dir"/plan.json "$dir"/r*.release.json "$dir"/r*.probes.jsonl "$dir"/r*.snapshot.json
 "$differential" gen --seed "$seed" --cases "$cases" --out "$dir"
-"$cli" keygen --out "$dir" --name differential >/dev/null
+[ -f "$dir/differential.pem" ] || "$cli" keygen --out "$dir" --name differential >/dev/null
 for release in "$dir"/r*.release.json; do
   name=$(basename "$release" .release.json)
   # The generated releases skip owners and runbooks: --force past the checklist.
@@ -51,9 +52,7 @@ for release in "$dir"/r*.release.json; do
 done
 
 step "native"
-start=$SECONDS
 "$differential" native --dir "$dir" --key "$dir/differential.pub.pem"
-echo "native: $cases cases evaluated in $((SECONDS - start)) s"
 
 step "$runtimes"
 (cd tests/worker && WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false \

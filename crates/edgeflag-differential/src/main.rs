@@ -182,6 +182,7 @@ pub fn releases(dir: &Path) -> Result<Vec<(String, Vec<String>)>, String> {
 fn native(dir: &Path, key: &Path) -> Result<(), String> {
     let trusted = PublicKey::all_from_pem(&read(key)?).map_err(|e| e.to_string())?;
     let out = results_dir(dir, "native")?;
+    let (started, mut cases) = (std::time::Instant::now(), 0usize);
     for (name, flags) in releases(dir)? {
         let envelope = read(&dir.join(format!("{name}.snapshot.json")))?;
         let policy = Policy::new(trusted.clone(), now()).for_environment("production");
@@ -191,11 +192,14 @@ fn native(dir: &Path, key: &Path) -> Result<(), String> {
         let mut rows = String::new();
         for probe in lines_of(&dir.join(format!("{name}.probes.jsonl")))? {
             let row: Vec<Value> = flags.iter().map(|f| evaluate(&snap, f, &probe)).collect();
+            cases += row.len();
             rows.push_str(&Value::Array(row).to_string());
             rows.push('\n');
         }
         write(&out.join(format!("{name}.jsonl")), &rows)?;
     }
+    let secs = started.elapsed().as_secs_f64();
+    println!("native: {cases} cases evaluated in {secs:.1} s");
     Ok(())
 }
 
