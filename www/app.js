@@ -150,11 +150,13 @@ function renderFlags() {
     const rollbacks = (st?.rollbacks ?? []).map((r) =>
       `<li>${esc(r.name)}: serves <code>${esc(r.serve)}</code> ${r.active ? `<strong>active</strong> since` : "from"} ${esc(r.since)}</li>`).join("");
     const next = (r) => (r.next ? `; next ${r.next.percent}% at ${esc(r.next.at)}` : "");
+    // What the signed plan watches while the rollout widens (docs/guards.md).
+    const guard = (g) => (g ? ` <span class="badge guard" data-guard="${esc(g.metric)}">guarded: <code>${esc(g.metric)}</code> up to +${esc(Math.round(g.maxRelativeIncrease * 1000) / 10)}%, else ${esc(g.onRegression)}</span>` : "");
     let schedule = "";
     if (st?.rollout) {
       const r = st.rollout;
       schedule = `<div class="timeline" data-flag-timeline="${esc(key)}">
-        <p data-current-percent="${r.percent}">Rollout by <code>${esc(r.by)}</code>, ${esc(where(r))}${next(r)}</p>
+        <p data-current-percent="${r.percent}">Rollout by <code>${esc(r.by)}</code>, ${esc(where(r))}${next(r)}${guard(def.rollout?.guard)}</p>
         ${timeline(r.stages, state.at, r.stage ?? null, `${key} schedule`)}</div>`;
     }
     // One row per rule rollout: each rule reaches its users on its own schedule.
@@ -162,7 +164,7 @@ function renderFlags() {
       const r = rule.rollout;
       if (!r) continue;
       schedule += `<div class="timeline" data-rule-timeline="${esc(rule.name)}">
-        <p data-current-percent="${r.percent}">Rule <strong>${esc(rule.name)}</strong>: rollout by <code>${esc(r.by)}</code>, ${esc(where(r))}${next(r)}</p>
+        <p data-current-percent="${r.percent}">Rule <strong>${esc(rule.name)}</strong>: rollout by <code>${esc(r.by)}</code>, ${esc(where(r))}${next(r)}${guard((def.rules ?? []).find((d) => d.name === rule.name)?.rollout?.guard)}</p>
         ${timeline(r.stages, state.at, r.stage ?? null, `${key} rule ${rule.name} schedule`)}</div>`;
     }
     const chart = dist ? `<div class="chart" data-flag-chart="${esc(key)}"><p class="small">${state.users.toLocaleString("en")} synthetic users like the context below at ${esc(iso(state.at))}</p>${distribution(dist.outcomes, dist.users, `${key} distribution`)}</div>` : "";

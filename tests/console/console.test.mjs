@@ -16,8 +16,11 @@ const key = keygen(dir);
 // season0 with the promotion gate: production is promoted from the staging
 // snapshot of the same candidate, a day (the soak) after it was signed.
 const gated = path.join(dir, 'season0-gated.toml');
-fs.writeFileSync(gated, fs.readFileSync(season0, 'utf8').replace('require_rollback = true\n',
-  'require_rollback = true\npromote = { from = "staging", to = ["production"], soak = "24h" }\n'));
+// store-layout's rollout also carries a guard.
+fs.writeFileSync(gated, fs.readFileSync(season0, 'utf8')
+  .replace('require_rollback = true\n', 'require_rollback = true\npromote = { from = "staging", to = ["production"], soak = "24h" }\n')
+  .replace('weights = { classic = 50, grid = 25, carousel = 25 }\n',
+    'weights = { classic = 50, grid = 25, carousel = 25 }\nguard = { metric = "match_error", max_relative_increase = 0.25, on_regression = "rollback" }\n'));
 const STAGED = '2026-11-20T00:00:00Z';
 const PROMOTED = '2026-11-21T00:00:00Z';
 const snapshot = (env, extra = {}) =>
@@ -108,6 +111,8 @@ describe('the release console', () => {
     assert.equal(await page.getAttribute('[data-promotion]', 'data-promotion'), 'promoted');
     assert.equal(await page.textContent('[data-promotion]'), `tested in staging (v1) from ${STAGED} to ${PROMOTED}`);
     assert.match(await page.textContent('[data-field="candidate"]'), /^sha256:[0-9a-f]{64}$/);
+    // The signed plan's guard, on the rollout it watches.
+    assert.equal(await page.textContent('#flag-store-layout [data-guard="match_error"]'), 'guarded: match_error up to +25%, else rollback');
     assert.equal(await page.locator('article.flag').count(), 6);
     // The release's incident channel, read from definitions() in camelCase.
     assert.equal(
