@@ -235,8 +235,10 @@ fn broken_release_validates_but_fails_every_check() {
         assert_eq!(plan(good), &CheckStatus::Pass, "{good}");
     }
 
-    // Every check kind fails somewhere, and every flag fails something.
-    for c in Check::FLAG {
+    // Every check kind fails somewhere, and every flag fails something. The
+    // file has no [checklist] table, so no guard is required: the guard
+    // check's failures are pinned by `rollouts_above_the_size_need_a_guard`.
+    for c in Check::FLAG.into_iter().filter(|c| *c != Check::Guarded) {
         assert!(
             r.flags.iter().any(|f| f.status(c).unwrap().is_fail()),
             "{c:?} never fails"
@@ -260,6 +262,7 @@ fn absent_checklist_means_the_defaults() {
             min_stage_soak_ms: 43_200_000,
             require_runbook: true,
             require_rollback: true,
+            require_guard_above: None,
         }
     );
     // season0 spells out the defaults: without the table nothing changes.
@@ -632,5 +635,46 @@ match = [{ attr = "platform", op = "eq", value = "android" }]"#;
             &na("a hotfix (`hotfix = true`) ships at once"),
             "{name}"
         );
+    }
+}
+
+/// `[checklist] require_guard_above`: rollouts reaching more than it need a
+/// guard; each case is the checklist line, the flag's rollout lines, and the
+/// `guarded` verdict.
+#[test]
+fn rollouts_above_the_size_need_a_guard() {
+    const GUARD: &str = "guard = { metric = \"match_error\", max_relative_increase = 0.25, on_regression = \"rollback\" }";
+    let cases: &[(&str, String, Result<(), &str>)] = &[
+        ("", "percent = 50".to_owned(), Err("no guard required: [checklist] require_guard_above is not set")),
+        ("require_guard_above = 10", "percent = 5".to_owned(), Ok(())),
+        ("require_guard_above = 10", "percent = 50".to_owned(),
+            Err("FAIL the rollout reaches 50% without a guard; [checklist] require_guard_above is 10%")),
+        ("require_guard_above = 10", format!("percent = 50\n{GUARD}"), Ok(())),
+        ("require_guard_above = 10",
+            "stages = [{ at = \"2026-12-01T00:00:00Z\", percent = 1 }, { at = \"2026-12-02T00:00:00Z\", percent = 12.5 }]".to_owned(),
+            Err("FAIL the rollout reaches 12.5% without a guard; [checklist] require_guard_above is 10%")),
+    ];
+    for (line, rollout, want) in cases {
+        let toml = format!(
+            "schema = 1\n[release]\nname = \"r\"\n[checklist]\n{line}\n[flags.f]\ntype = \"boolean\"\n[flags.f.rollout]\nvariant = \"on\"\n{rollout}\n"
+        );
+        let release = ReleaseFile::from_toml(&toml).unwrap();
+        let report = check(&release);
+        let got = status(&report, "f", Check::Guarded);
+        match want {
+            Ok(()) => assert_eq!(got, &CheckStatus::Pass, "{line} / {rollout}"),
+            Err(m) if m.starts_with("FAIL ") => {
+                assert_eq!(
+                    got,
+                    &CheckStatus::Fail(m["FAIL ".len()..].to_owned()),
+                    "{line} / {rollout}"
+                )
+            }
+            Err(m) => assert_eq!(
+                got,
+                &CheckStatus::NotApplicable((*m).to_owned()),
+                "{line} / {rollout}"
+            ),
+        }
     }
 }

@@ -72,6 +72,9 @@ impl ReleaseFile {
             if let Some(p) = c.max_first_stage_percent {
                 crate::compile::thousandths(p, || at.key("max_first_stage_percent"))?;
             }
+            if let Some(p) = c.require_guard_above {
+                crate::compile::thousandths(p, || at.key("require_guard_above"))?;
+            }
             let durations = [("min_stage_soak", c.min_stage_soak.as_ref(), None)]
                 .into_iter()
                 .chain(c.promote.iter().flat_map(|p| {

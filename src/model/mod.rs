@@ -87,6 +87,9 @@ schema! {
         min_stage_soak: Option<String> = opt "min_stage_soak",
         require_runbook: bool = yes "require_runbook",
         require_rollback: bool = yes "require_rollback",
+        /// Rollouts (the flag's and each rule's) that reach more than this
+        /// percent must carry a guard (docs/guards.md); none required if unset.
+        require_guard_above: Option<f64> = opt "require_guard_above",
         /// The promotion gate: `to` environments only get a candidate that
         /// was signed for `from` at least `soak` before.
         promote: Option<Promote> = opt "promote",

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use indexmap::IndexMap;
 
+use crate::format::path::Num;
 use crate::model::{Audience, FlagDef, ReleaseFile, Segment};
 pub use crate::reports::staged::Thresholds;
 use crate::reports::staged::{Staged, default_variant, staged_plan};
@@ -34,19 +35,22 @@ pub enum Check {
     RollbackSteps,
     /// A flag that changes what users get does so in soaked stages up to 100%.
     StagedPlan,
+    /// Each rollout reaching more than `require_guard_above` carries a guard.
+    Guarded,
 }
 
 impl Check {
     /// The release-level checks, in report order.
     pub const RELEASE: [Check; 2] = [Check::ReleaseOwner, Check::IncidentChannel];
     /// The per-flag checks, in report order.
-    pub const FLAG: [Check; 6] = [
+    pub const FLAG: [Check; 7] = [
         Check::Owner,
         Check::Description,
         Check::Runbook,
         Check::RollbackVariant,
         Check::RollbackSteps,
         Check::StagedPlan,
+        Check::Guarded,
     ];
 }
 
@@ -237,6 +241,7 @@ fn flag_items(
                 Staged::Fail(problems) => CheckStatus::Fail(problems.join("; ")),
             },
         ),
+        item(Check::Guarded, guarded(def, t)),
     ]
 }
 
@@ -276,6 +281,53 @@ fn rollback_steps(def: &FlagDef, t: &Thresholds) -> CheckStatus {
             format!("`rollback.steps` is {steps:?}: every step is empty")
         })
     })
+}
+
+/// Rollouts above `require_guard_above` percent carry a guard.
+fn guarded(def: &FlagDef, t: &Thresholds) -> CheckStatus {
+    let Some(limit) = t.require_guard_above else {
+        return CheckStatus::NotApplicable(
+            "no guard required: [checklist] require_guard_above is not set".to_owned(),
+        );
+    };
+    let reach = |r: &crate::model::Rollout| {
+        r.stages
+            .iter()
+            .map(|s| s.percent)
+            .chain(r.percent)
+            .fold(0.0_f64, f64::max)
+    };
+    let rollouts = def
+        .rollout
+        .iter()
+        .map(|r| ("the rollout".to_owned(), r))
+        .chain(def.rules.iter().enumerate().filter_map(|(i, rule)| {
+            let name = rule
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("rule {}", i + 1));
+            rule.rollout
+                .as_ref()
+                .map(|r| (format!("rule `{name}`'s rollout"), r))
+        }));
+    let mut seen = false;
+    let mut missing = Vec::new();
+    for (what, r) in rollouts {
+        seen = true;
+        let top = reach(r);
+        if top > limit && r.guard.is_none() {
+            missing.push(format!(
+                "{what} reaches {}% without a guard; [checklist] require_guard_above is {}%",
+                Num(top),
+                Num(limit)
+            ));
+        }
+    }
+    match (seen, missing.is_empty()) {
+        (false, _) => CheckStatus::NotApplicable("no rollout".to_owned()),
+        (true, true) => CheckStatus::Pass,
+        (true, false) => CheckStatus::Fail(missing.join("; ")),
+    }
 }
 
 fn fail(message: impl Into<String>) -> CheckStatus {

@@ -18,6 +18,8 @@ pub struct Thresholds {
     pub min_stage_soak_ms: i64,
     pub require_runbook: bool,
     pub require_rollback: bool,
+    /// Rollouts reaching more than this percent need a guard.
+    pub require_guard_above: Option<f64>,
 }
 
 impl Default for Thresholds {
@@ -41,6 +43,7 @@ impl Thresholds {
             min_stage_soak_ms: soak_ms,
             require_runbook: c.is_none_or(|c| c.require_runbook),
             require_rollback: c.is_none_or(|c| c.require_rollback),
+            require_guard_above: c.and_then(|c| c.require_guard_above),
         }
     }
 }
