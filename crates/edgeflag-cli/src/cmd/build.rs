@@ -127,7 +127,7 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
         outln!("candidate {c}");
     }
     if let Some(p) = &payload.promotion {
-        outln!("{}", promotion_line(p, &payload.issued_at));
+        outln!("promoted {}", super::promotion::line(p, &payload.issued_at));
     }
     outln!(
         "expires  {}",
@@ -140,22 +140,6 @@ pub fn run(a: &BuildArgs, json: bool) -> Result<()> {
         outln!("{}", io::NEVER_EXPIRES_WARNING);
     }
     Ok(())
-}
-
-/// What `notes` and `build` say about a promotion.
-pub fn promotion_line(p: &edgeflag::Promotion, issued_at: &str) -> String {
-    let source = match (p.version, &p.issued_at) {
-        (Some(v), Some(at)) => format!(
-            "{} version {v}, tested in {} from {at} to {issued_at}",
-            p.from, p.from
-        ),
-        _ => format!("no {} snapshot of this candidate", p.from),
-    };
-    match &p.forced {
-        Some(why) => format!("warning: promotion gate bypassed with --force ({source}): {why}"),
-        None if p.hotfix => format!("promoted from {source} (hotfix soak)"),
-        None => format!("promoted from {source}"),
-    }
 }
 
 /// The snapshots `build` chains onto and promotes from.

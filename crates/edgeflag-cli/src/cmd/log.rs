@@ -73,23 +73,6 @@ pub(crate) fn load(dir: &Path, policy: &Policy) -> Result<(ByEnv, Vec<Rejected>)
     Ok((envs, rejected))
 }
 
-/// The promotion chain's link: the source snapshot, or the forced bypass.
-fn promotion(p: &edgeflag::Promotion) -> String {
-    let source = match (p.version, &p.digest, &p.issued_at) {
-        (Some(v), Some(d), Some(at)) => format!(
-            "from {} v{v}{} ({}, issued {at})",
-            p.from,
-            if p.hotfix { " (hotfix soak)" } else { "" },
-            short(d)
-        ),
-        _ => format!("with no {} snapshot of this candidate", p.from),
-    };
-    match &p.forced {
-        Some(why) => format!("FORCED PROMOTION: {why} ({source})"),
-        None => source,
-    }
-}
-
 /// `sha256:` and the first 12 hex digits: enough to tell snapshots apart on screen.
 pub(crate) fn short(digest: &str) -> String {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
@@ -445,7 +428,10 @@ fn print_text(dir: &Path, chains: &[Chain], rejected: &[Rejected]) {
                 outln!("      candidate  {}", short(c));
             }
             if let Some(p) = &e.promotion {
-                outln!("      promoted   {}", promotion(p));
+                outln!(
+                    "      promoted   {}",
+                    super::promotion::line(p, &e.issued_at)
+                );
             }
             let changes = match (&e.changes, &e.chain) {
                 (None, _) => "first in folder".to_owned(),

@@ -6,6 +6,7 @@ mod eval;
 mod keygen;
 mod log;
 mod notes;
+mod promotion;
 mod revert;
 mod rollback;
 mod sign;

@@ -116,7 +116,7 @@ pub fn run(
     let (release, snap) = io::compiled_release(path, env)?;
     let candidate = edgeflag::candidate(&release);
     let promotion = match signed {
-        Some((file, trust)) => promotion(file, trust, env, now, &candidate)?,
+        Some((file, trust)) => super::promotion::of_snapshot(file, trust, env, now, &candidate)?,
         None => None,
     };
     let status = snap.status(now);
@@ -151,30 +151,6 @@ pub fn run(
     }
     out!("{}", markdown(&notes));
     Ok(())
-}
-
-/// The promotion line of a signed snapshot of this very candidate.
-fn promotion(
-    file: &Path,
-    trust: &[std::path::PathBuf],
-    env: &str,
-    now: edgeflag::Timestamp,
-    candidate: &str,
-) -> Result<Option<String>> {
-    let policy = edgeflag::Policy::new(io::read_trusted(trust)?, now)
-        .audit()
-        .for_environment(env);
-    let v =
-        edgeflag::verify(&io::read_bytes(file)?, &policy).map_err(|e| io::rejected(file, &e))?;
-    if v.candidate.as_deref() != Some(candidate) {
-        return Err(crate::error::CliError::failed(format!(
-            "{}: the snapshot is of candidate {}, not of this release ({candidate})",
-            file.display(),
-            v.candidate.as_deref().unwrap_or("(none recorded)")
-        )));
-    }
-    Ok(v.promotion
-        .map(|p| super::build::promotion_line(&p, &v.issued_at.to_string())))
 }
 
 fn flag_notes(key: &str, def: &FlagDef, st: &FlagStatus) -> FlagNotes {
