@@ -182,6 +182,8 @@ describe('without api keys', () => {
       [4, 'production', 'season0', season0.digest, season0.expires_at, [], false],
     );
     assert.ok(h.age_seconds >= 0 && h.age_seconds < 600);
+    // The release candidate; season0 has no promotion gate, so no promotion record.
+    assert.deepEqual([h.candidate, h.promotion], [season0.candidate, null]);
   });
 
   test('exposures: the local Analytics Engine binding takes the writes; sampled log lines carry the version, rule and stage', async () => {
