@@ -27,7 +27,7 @@ pub use model::*;
 pub use reports::checklist::{
     Check, CheckItem, CheckStatus, CheckSummary, ChecklistReport, FlagReport, Thresholds, check,
 };
-pub use reports::promote::{Gate, GateError, candidate, span};
+pub use reports::promote::{Gate, GateError, candidate};
 pub use reports::simulate::{
     Change, Distribution, FlagDiff, Outcome, definition_changes, diff, segment_changes,
     synthetic_user,

@@ -75,21 +75,18 @@ impl ReleaseFile {
             if let Some(p) = c.require_guard_above {
                 crate::compile::thousandths(p, || at.key("require_guard_above"))?;
             }
-            let durations = [("min_stage_soak", c.min_stage_soak.as_ref(), None)]
-                .into_iter()
-                .chain(c.promote.iter().flat_map(|p| {
-                    [
-                        ("soak", Some(&p.soak), Some("promote")),
-                        ("hotfix_soak", p.hotfix_soak.as_ref(), Some("promote")),
-                    ]
-                }));
-            for (field, value, parent) in durations {
-                let Some(d) = value else { continue };
-                if crate::format::time::parse_duration(d).is_none() {
-                    let at = match parent {
-                        Some(p) => at.key(p).key(field),
-                        None => at.key(field),
-                    };
+            let promote = at.key("promote");
+            let durations = [
+                (c.min_stage_soak.as_ref(), at.key("min_stage_soak")),
+                (c.promote.as_ref().map(|p| &p.soak), promote.key("soak")),
+                (
+                    c.promote.as_ref().and_then(|p| p.hotfix_soak.as_ref()),
+                    promote.key("hotfix_soak"),
+                ),
+            ];
+            for (value, at) in durations {
+                if let Some(d) = value.filter(|d| crate::format::time::parse_duration(d).is_none())
+                {
                     return Err(ReleaseError::BadDuration {
                         at,
                         value: d.clone(),

@@ -263,7 +263,7 @@ fn record(p: &Promote, source: Option<&Verified>, hotfix: bool) -> Promotion {
 }
 
 /// A span of milliseconds for people: `3h`, `1d2h`, `45m`, `20s`.
-pub fn span(ms: i64) -> String {
+fn span(ms: i64) -> String {
     let s = ms.max(0) / 1000;
     let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
     match (d, h, m) {

@@ -249,6 +249,10 @@ fn revert_reissues_an_old_state_as_the_next_version() {
 
     let (p1, p4) = (payload(&h.snap("v1")), payload(&v4));
     assert_eq!(p4["definitions"], p1["definitions"]);
+    // The old definitions are the old release candidate's.
+    assert!(p1["candidate"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(p4["candidate"], p1["candidate"]);
+    assert_ne!(p4["candidate"], payload(&h.snap("v3"))["candidate"]);
     assert_eq!(p4["version"], 4);
     assert_eq!(p4["previous"], digest_of(&h, "v3").as_str());
     assert_eq!(p4["issued_at"], "2026-12-02T12:00:00Z");

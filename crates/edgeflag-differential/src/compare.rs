@@ -14,16 +14,24 @@ use crate::{FIELDS, json_of, lines_of, releases};
 /// Reproducers written per runtime; the count covers every disagreement.
 const REPRODUCERS: usize = 20;
 
-pub fn run(dir: &Path, runtimes: &[&str]) -> Result<(), String> {
-    let plan = releases(dir)?;
+/// Per runtime: cases compared, disagreements, reproducers written.
+#[derive(Default)]
+struct Tally {
+    cases: usize,
+    differ: usize,
+    written: usize,
+}
+
+/// Prints the report; `Ok(false)` when any runtime disagreed (or compared nothing).
+pub fn run(dir: &Path, runtimes: &[&str]) -> Result<bool, String> {
     let repro = dir.join("reproducers");
-    let mut report = Vec::new();
-    let mut failed = false;
-    for runtime in runtimes {
-        let (mut cases, mut differ, mut written) = (0usize, 0usize, 0usize);
-        for (name, flags) in &plan {
-            let probes = lines_of(&dir.join(format!("{name}.probes.jsonl")))?;
-            let native = lines_of(&dir.join(format!("results/native/{name}.jsonl")))?;
+    let mut tallies: Vec<Tally> = runtimes.iter().map(|_| Tally::default()).collect();
+    // Each release's probes, native rows and release are read once, for every runtime.
+    for (name, flags) in releases(dir)? {
+        let probes = lines_of(&dir.join(format!("{name}.probes.jsonl")))?;
+        let native = lines_of(&dir.join(format!("results/native/{name}.jsonl")))?;
+        let release = json_of(&dir.join(format!("{name}.release.json")))?;
+        for (runtime, t) in runtimes.iter().zip(&mut tallies) {
             let theirs = lines_of(&dir.join(format!("results/{runtime}/{name}.jsonl")))?;
             if native.len() != probes.len() || theirs.len() != probes.len() {
                 return Err(format!(
@@ -33,47 +41,44 @@ pub fn run(dir: &Path, runtimes: &[&str]) -> Result<(), String> {
                     theirs.len()
                 ));
             }
-            let release = json_of(&dir.join(format!("{name}.release.json")))?;
             for (p, ((probe, want), got)) in probes.iter().zip(&native).zip(&theirs).enumerate() {
                 for (f, flag) in flags.iter().enumerate() {
-                    cases += 1;
+                    t.cases += 1;
                     let (w, g) = (&want[f], &got[f]);
                     let fields = differing(w, g);
                     if fields.is_empty() {
                         continue;
                     }
-                    differ += 1;
-                    if differ <= 5 {
+                    t.differ += 1;
+                    if t.differ <= 5 {
                         eprintln!(
                             "{runtime}: {name} probe {p} flag {flag}: {} (native {w}, {runtime} {g})",
                             fields.join(", ")
                         );
                     }
-                    if written < REPRODUCERS {
+                    if t.written < REPRODUCERS {
                         std::fs::create_dir_all(&repro).map_err(|e| e.to_string())?;
                         let file = repro.join(format!("{runtime}-{name}-{p}-{flag}.json"));
                         let text = reproducer(&release, flag, probe, w, runtime, &fields);
                         std::fs::write(&file, text)
                             .map_err(|e| format!("{}: {e}", file.display()))?;
-                        written += 1;
+                        t.written += 1;
                     }
                 }
             }
         }
-        failed |= differ > 0 || cases == 0;
-        report.push(format!(
-            "native vs {runtime}: {cases} cases, {differ} disagreements"
-        ));
     }
-    let report = report.join("\n");
-    if failed {
-        return Err(format!(
-            "disagreements: {report}\nreproducers: {}",
-            repro.display()
-        ));
+    for (runtime, t) in runtimes.iter().zip(&tallies) {
+        println!(
+            "native vs {runtime}: {} cases, {} disagreements",
+            t.cases, t.differ
+        );
     }
-    println!("{report}");
-    Ok(())
+    let agreed = tallies.iter().all(|t| t.differ == 0 && t.cases > 0);
+    if !agreed {
+        eprintln!("reproducers: {}", repro.display());
+    }
+    Ok(agreed)
 }
 
 /// The names of the fields two rows differ in; 5 and 5.0 are one number.

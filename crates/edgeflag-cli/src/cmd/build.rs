@@ -196,10 +196,21 @@ impl History {
         }
         let previous = match &a.previous {
             Some(dir) if dir.is_dir() => {
-                let (mut envs, _) = log::load(dir, &policy(&a.env, audience))?;
-                if let Some(env) = &from {
-                    let (mut theirs, _) = log::load(dir, &policy(env, Audience::Server))?;
-                    sources.extend(theirs.remove(env).into_iter().flatten().map(|l| l.verified));
+                // One pass over the folder, every environment: the chain's
+                // and the gate's source. Browser snapshots are a chain of
+                // their own, so building one reads the folder again for it.
+                let all = |audience| {
+                    Policy::new(trusted.to_vec(), issued)
+                        .audit()
+                        .for_audience(audience)
+                };
+                let (mut envs, _) = log::load(dir, &all(Audience::Server))?;
+                // The source is never a gated target, so never `a.env`.
+                if let Some(env) = from.as_ref().filter(|e| **e != a.env) {
+                    sources.extend(envs.remove(env).into_iter().flatten().map(|l| l.verified));
+                }
+                if audience != Audience::Server {
+                    envs = log::load(dir, &all(audience))?.0;
                 }
                 envs.remove(&a.env)
                     .and_then(|list| list.into_iter().last())

@@ -145,8 +145,10 @@ pub fn run(a: &RevertArgs, json: bool) -> Result<()> {
         forced: target.verified.forced,
         never_expires,
         audience: Default::default(),
-        candidate: None,
-        promotion: None,
+        // The old definitions are the old candidate's, and were promoted as
+        // it was: a revert goes back to a state that passed the gate.
+        candidate: target.verified.candidate.clone(),
+        promotion: target.verified.promotion.clone(),
         definitions: old.clone(),
     };
     let signed = edgeflag::sign(&payload, &[&key]).map_err(|e| CliError::input(e.to_string()))?;
