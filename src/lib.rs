@@ -14,6 +14,7 @@ pub use compile::snapshot::{FlagId, Snapshot};
 pub use eval::bucket::{BUCKETS, INCLUSION_SEED, VARIANT_SEED, bucket, frame, to_bucket};
 pub use eval::error::{ErrorCode, EvalError};
 pub use eval::guard;
+pub use eval::halt;
 pub use eval::wire::{Field, FieldMap, Source};
 pub use eval::{DefaultMismatch, Reason, Resolution, Typed};
 pub use format::base64::Base64Error;

@@ -28,6 +28,7 @@ use crate::model::{Condition, FlagDef, FlagType, Private};
 /// large snapshot must not pay for locations it never reports.
 pub(crate) type Locate<'a> = &'a dyn Fn() -> Loc;
 
+#[derive(Clone)]
 pub(crate) struct Flag {
     pub(crate) variants: Vec<(Box<str>, Value)>,
     pub(crate) default: usize,
@@ -45,6 +46,7 @@ pub(crate) struct Flag {
 }
 
 /// A rule or a partial rollback: who it matches and what it serves.
+#[derive(Clone)]
 pub(crate) struct Step {
     pub(crate) name: Box<str>,
     pub(crate) segment: Option<usize>,
@@ -55,6 +57,7 @@ pub(crate) struct Step {
 
 /// What a matching step gives: one variant to everyone it matches, or (rules
 /// only) a staged rollout that the users outside its percentage pass through.
+#[derive(Clone)]
 pub(crate) enum Serve {
     Variant(usize),
     /// Boxed: most steps serve a variant, and a small `Step` keeps the rule
@@ -62,14 +65,30 @@ pub(crate) enum Serve {
     Rollout(Box<Plan>),
 }
 
+#[derive(Clone)]
 pub(crate) struct Plan {
     pub(crate) by: Box<str>,
     pub(crate) salt: Box<str>,
     pub(crate) pick: Pick,
     /// `(starts at, percent in thousandths)`, strictly increasing in time.
     pub(crate) stages: Vec<(Timestamp, u32)>,
+    /// The guard's metric, when the rollout is guarded: its users and the
+    /// users it has not reached yet are the guard's two arms.
+    pub(crate) guard: Option<Box<str>>,
+    /// A guard's halt, applied over the signed plan (docs/guards.md).
+    pub(crate) halt: Option<Halted>,
 }
 
+/// A guard's halt as applied to a plan (eval/halt.rs applies it).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Halted {
+    /// No stage after this one (`None`: none at all).
+    Hold { stage: Option<usize> },
+    /// The rollout's users get the rollback variant; `rule` is `guard: <metric>`.
+    Rollback { rule: Box<str> },
+}
+
+#[derive(Clone)]
 pub(crate) enum Pick {
     One(usize),
     /// `(cumulative upper bound in thousandths, variant)`.

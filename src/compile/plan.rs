@@ -133,5 +133,7 @@ pub(super) fn plan(
         salt: r.salt.as_deref().unwrap_or(default_salt).into(),
         pick,
         stages,
+        guard: r.guard.as_ref().map(|g| g.metric.as_str().into()),
+        halt: None,
     })
 }

@@ -56,7 +56,9 @@ impl Hasher for KeyHasher {
 
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
 
-/// Compiled flags, ready to evaluate. Cheap to share, never mutated.
+/// Compiled flags, ready to evaluate. Cheap to share; only a guard's halt
+/// ([`Snapshot::apply_halts`]) changes how it evaluates.
+#[derive(Clone)]
 pub struct Snapshot {
     pub(crate) defs: Definitions,
     pub(crate) flags: Vec<Flag>,

@@ -5,7 +5,7 @@
 //! judged, and the chance of ever halting a rollout that did not regress
 //! stays under `ALPHA`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::Guard;
 
@@ -23,7 +23,7 @@ pub const MIXTURE: f64 = 0.0016;
 pub const DEFAULT_MIN_EXPOSURES: u64 = 1000;
 
 /// One arm's counts: users served and the metric's events among them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Arm {
     pub exposures: u64,
     pub events: u64,
@@ -65,7 +65,7 @@ fn half_width(variance: f64, n: f64) -> f64 {
 }
 
 /// What the guard saw, for the verdict and for people.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
     pub control: Arm,
     pub treatment: Arm,

@@ -10,13 +10,15 @@ use crate::format::decode::names;
 pub mod bucket;
 pub mod error;
 pub mod guard;
+pub mod halt;
 pub mod wire;
 
 use crate::compile::audience::{Plain, digest};
 use crate::compile::snapshot::{FlagId, Snapshot};
-use crate::compile::{Pick, Plan, Serve, Step};
+use crate::compile::{Halted, Pick, Plan, Serve, Step};
 use crate::eval::bucket::{INCLUSION_SEED, VARIANT_SEED, bucket, decimal};
 use crate::eval::error::{ErrorCode, EvalError};
+use crate::eval::halt::{GuardHit, Side, Site};
 use crate::format::base64::hex;
 use crate::format::time::Timestamp;
 use crate::model::context::{Attr, Context, TARGETING_KEY};
@@ -64,6 +66,9 @@ pub struct Resolution<'a> {
     pub percent: Option<f64>,
     /// The flag's definition, for its metadata (owner, runbook, rollback steps).
     pub flag: Option<&'a FlagDef>,
+    /// The guarded rollout this user counts for, and in which arm: the one
+    /// that decided, or else the first the user was outside of.
+    pub guard: Option<GuardHit<'a>>,
 }
 
 impl<'a> Resolution<'a> {
@@ -84,6 +89,7 @@ impl<'a> Resolution<'a> {
             stage: None,
             percent: None,
             flag,
+            guard: None,
         }
     }
 
@@ -129,6 +135,8 @@ struct Decision<'a> {
     rule: Option<&'a str>,
     /// `(stage index, percent in thousandths)` when the rollout step ran.
     stage: Option<(Option<usize>, u32)>,
+    /// The guarded rollout, the arm, and whether its halt decided.
+    guard: Option<(Site, Side, bool)>,
 }
 
 impl<'a> Decision<'a> {
@@ -138,6 +146,26 @@ impl<'a> Decision<'a> {
             reason,
             rule: None,
             stage: None,
+            guard: None,
+        }
+    }
+
+    /// What a rollout's plan gives a user inside it: its variant, or, once
+    /// its guard halted it to roll back, the rollback variant.
+    fn inside(plan: &'a Plan, site: Site, stage: Stage, v: usize, rollback: usize) -> Self {
+        let arm = |halted| plan.guard.as_ref().map(|_| (site, Side::Treatment, halted));
+        match &plan.halt {
+            Some(Halted::Rollback { rule }) => Decision {
+                rule: Some(rule),
+                stage: Some(stage.at),
+                guard: arm(true),
+                ..Decision::plain(rollback, Reason::Rollback)
+            },
+            _ => Decision {
+                stage: Some(stage.at),
+                guard: arm(stage.held),
+                ..Decision::plain(v, Reason::Split)
+            },
         }
     }
 }
@@ -189,6 +217,15 @@ impl Snapshot {
             stage: d.stage.and_then(|(i, _)| i),
             percent: d.stage.map(|(_, p)| f64::from(p) / 1000.0),
             flag: Some(def),
+            guard: d.guard.and_then(|(site, side, halted)| {
+                let metric = self.plan_at(site)?.guard.as_deref()?;
+                Some(GuardHit {
+                    site,
+                    side,
+                    metric,
+                    halted,
+                })
+            }),
         }
     }
 
@@ -370,7 +407,10 @@ impl Snapshot {
                 }
             }
         }
-        for rule in &f.rules {
+        // The first guarded rule rollout the user matched but is outside
+        // of: its control arm, unless a guarded rollout decides.
+        let mut control = None;
+        for (r, rule) in f.rules.iter().enumerate() {
             if !self.step_matches(rule, ctx) {
                 continue;
             }
@@ -378,29 +418,52 @@ impl Snapshot {
                 Serve::Variant(v) => Decision::plain(*v, Reason::TargetingMatch),
                 // Outside the rule's percentage: on to the next rule, as if
                 // this rule were not there yet (docs/bucketing.md).
-                Serve::Rollout(plan) => match rollout(plan, ctx, now) {
-                    (stage, Place::Inside(v)) => Decision {
-                        stage: Some(stage),
-                        ..Decision::plain(v, Reason::Split)
-                    },
-                    _ => continue,
-                },
+                Serve::Rollout(plan) => {
+                    let site = Site {
+                        flag: i,
+                        rule: Some(r),
+                    };
+                    match rollout(plan, ctx, now) {
+                        (stage, Place::Inside(v)) => {
+                            Decision::inside(plan, site, stage, v, f.rollback)
+                        }
+                        (_, Place::Outside) => {
+                            if plan.guard.is_some() {
+                                control = control.or(Some((site, Side::Control, false)));
+                            }
+                            continue;
+                        }
+                        _ => continue,
+                    }
+                }
             };
             return Decision {
                 rule: Some(&rule.name),
+                guard: d.guard.or(control),
                 ..d
             };
         }
         if let Some(plan) = &f.rollout {
+            let site = Site {
+                flag: i,
+                rule: None,
+            };
             let (stage, inside) = rollout(plan, ctx, now);
-            let (variant, reason) = match inside {
-                Place::Inside(v) => (v, Reason::Split),
-                Place::Outside => (f.default, Reason::Split),
-                Place::Unbucketed => (f.default, Reason::Default),
+            let d = match inside {
+                Place::Inside(v) => Decision::inside(plan, site, stage, v, f.rollback),
+                Place::Outside => Decision {
+                    stage: Some(stage.at),
+                    guard: plan.guard.as_ref().map(|_| (site, Side::Control, false)),
+                    ..Decision::plain(f.default, Reason::Split)
+                },
+                Place::Unbucketed => Decision {
+                    stage: Some(stage.at),
+                    ..Decision::plain(f.default, Reason::Default)
+                },
             };
             return Decision {
-                stage: Some(stage),
-                ..Decision::plain(variant, reason)
+                guard: d.guard.or(control),
+                ..d
             };
         }
         let reason = if f.targeted {
@@ -408,7 +471,10 @@ impl Snapshot {
         } else {
             Reason::Static
         };
-        Decision::plain(f.default, reason)
+        Decision {
+            guard: control,
+            ..Decision::plain(f.default, reason)
+        }
     }
 
     fn step_matches(&self, step: &Step, ctx: &Context) -> bool {
@@ -442,10 +508,34 @@ enum Place {
     Inside(usize),
 }
 
-/// The current stage and percent of `plan` at `now`, and where the user stands.
-fn rollout(plan: &Plan, ctx: &Context, now: Timestamp) -> ((Option<usize>, u32), Place) {
-    let stage = current_stage(plan, now);
-    let percent = stage.1;
+/// The stage a rollout is at.
+#[derive(Clone, Copy)]
+struct Stage {
+    /// `(stage index, percent in thousandths)`.
+    at: (Option<usize>, u32),
+    /// A guard's hold keeps it from a stage the schedule has reached.
+    held: bool,
+}
+
+/// The stage of `plan` at `now`, as far as a hold lets it go.
+fn stage_of(plan: &Plan, now: Timestamp) -> Stage {
+    let at = current_stage(plan, now);
+    match &plan.halt {
+        Some(Halted::Hold { stage: cap }) if at.0 > *cap => Stage {
+            at: (
+                *cap,
+                cap.and_then(|c| plan.stages.get(c)).map_or(0, |(_, p)| *p),
+            ),
+            held: true,
+        },
+        _ => Stage { at, held: false },
+    }
+}
+
+/// The current stage of `plan` at `now`, and where the user stands.
+fn rollout(plan: &Plan, ctx: &Context, now: Timestamp) -> (Stage, Place) {
+    let stage = stage_of(plan, now);
+    let percent = stage.at.1;
     if percent == 0 {
         return (stage, Place::Unbucketed);
     }

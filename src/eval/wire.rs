@@ -29,7 +29,8 @@ pub enum Field<'a> {
 impl Resolution<'_> {
     /// The fields of this resolution, in order, without the flag's metadata:
     /// `value`, `variant`, `reason`, then `error_code` and `error_message`,
-    /// `rule`, `stage`, `percent` when they apply.
+    /// `rule`, `stage`, `percent` when they apply, and `guard` (the metric)
+    /// when a guard's halt decided.
     pub fn fields(&self) -> Vec<(&'static str, Field<'_>)> {
         let mut out = vec![
             ("value", Field::Json(self.value)),
@@ -48,6 +49,9 @@ impl Resolution<'_> {
         }
         if let Some(percent) = self.percent {
             out.push(("percent", Field::Number(percent)));
+        }
+        if let Some(g) = self.guard.filter(|g| g.halted) {
+            out.push(("guard", Field::Str(Some(g.metric))));
         }
         out
     }
@@ -90,7 +94,8 @@ impl Resolution<'_> {
     /// - the snapshot: `snapshotVersion`, `environment`, `release`;
     /// - the flag's [`Resolution::metadata`], lists joined by newlines and
     ///   left out when empty (`rollbackSteps`);
-    /// - the result: `rule`, `stage`, `percent` when they apply, and `stale`.
+    /// - the result: `rule`, `stage`, `percent` and `guard` when they apply,
+    ///   and `stale`.
     pub fn flag_metadata(&self, source: &Source<'_>) -> Vec<(String, Field<'_>)> {
         let mut out = vec![
             (
@@ -111,7 +116,7 @@ impl Resolution<'_> {
             }
         }
         for (k, v) in self.fields() {
-            if matches!(k, "rule" | "stage" | "percent") {
+            if matches!(k, "rule" | "stage" | "percent" | "guard") {
                 out.push((camel(k), v));
             }
         }
