@@ -32,4 +32,4 @@ export EDGEFLAG_CLI
 cd tests/worker
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 node --test --test-concurrency=1 --test-timeout=180000 \
-  vectors.test.mjs ofrep.test.mjs snapshots.test.mjs trust.test.mjs browser.test.mjs openfeature.test.mjs console-env.test.mjs wrangler.test.mjs
+  vectors.test.mjs ofrep.test.mjs snapshots.test.mjs trust.test.mjs browser.test.mjs openfeature.test.mjs console-env.test.mjs wrangler.test.mjs guards.test.mjs

@@ -4,6 +4,7 @@
 //! post-mortem can tell which version served what. No context attribute is
 //! ever recorded: targeting keys are personal data.
 
+use edgeflag::halt::GuardHit;
 use edgeflag::{Reason, Resolution};
 
 use crate::loader::Loaded;
@@ -13,7 +14,7 @@ use crate::loader::Loaded;
 pub const MAX_POINTS_PER_REQUEST: usize = 250;
 
 /// One evaluation, as counted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Exposure<'a> {
     pub flag: &'a str,
     pub variant: Option<&'a str>,
@@ -23,6 +24,8 @@ pub struct Exposure<'a> {
     pub rule: Option<&'a str>,
     /// The stage (0-based) of the rollout that decided.
     pub stage: Option<usize>,
+    /// The guarded rollout the user counts for, and the arm.
+    pub guard: Option<GuardHit<'a>>,
 }
 
 impl<'a> Exposure<'a> {
@@ -33,6 +36,7 @@ impl<'a> Exposure<'a> {
             reason: res.reason,
             rule: res.rule,
             stage: res.stage,
+            guard: res.guard,
         }
     }
 }

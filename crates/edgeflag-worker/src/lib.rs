@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod exposure;
+pub mod guards;
 pub mod health;
 pub mod http;
 pub mod loader;

@@ -10,13 +10,15 @@
 
 use std::rc::Rc;
 
+use edgeflag::halt::Halt;
 use edgeflag::{Audience, Holding, Mark, MarkMerge, Policy, Snapshot, Timestamp};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::guards::Watches;
 
 /// A verified snapshot and what the worker says about it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Loaded {
     pub version: u64,
     /// The payload digest (`sha256:…`), as `edgeflag build` prints it.
@@ -28,7 +30,12 @@ pub struct Loaded {
     /// The release candidate, and how the promotion gate let it through.
     pub candidate: Option<String>,
     pub promotion: Option<edgeflag::Promotion>,
+    /// The signed snapshot, with the fleet's guard halts applied.
     pub snapshot: Snapshot,
+    /// Its guarded rollouts.
+    pub watches: Watches,
+    /// The halts applied to it (docs/guards.md).
+    pub halts: Vec<Halt>,
     /// The envelope exactly as stored in KV, for `GET /v1/snapshot`.
     pub envelope: Vec<u8>,
     /// `sha256:…` of `envelope`, to tell whether KV changed.
@@ -126,6 +133,9 @@ pub struct Loader {
     /// Whether the latest check ended with KV holding what is served.
     in_sync: bool,
     last_rejection: Option<Rejection>,
+    /// The fleet's halts, as the guard ledger last gave them: applied to
+    /// every snapshot served, where their plans match.
+    halts: Vec<Halt>,
     pub checks: u64,
     pub rejections: u64,
 }
@@ -198,6 +208,29 @@ impl Loader {
             audience,
             ..Loader::default()
         }
+    }
+
+    /// Takes the fleet's halts (from the guard ledger). When they change
+    /// what applies to the served snapshot, a copy with them applied is
+    /// served from now on; returns whether that happened.
+    pub fn set_halts(&mut self, halts: Vec<Halt>) -> bool {
+        self.halts = halts;
+        let Some(current) = &self.current else {
+            return false;
+        };
+        let mut next = Loaded::clone(current);
+        let applied: Vec<Halt> = next
+            .snapshot
+            .apply_halts(&self.halts)
+            .into_iter()
+            .cloned()
+            .collect();
+        if applied == current.halts {
+            return false;
+        }
+        next.halts = applied;
+        self.current = Some(Rc::new(next));
+        true
     }
 
     /// Whom it loads for.
@@ -308,6 +341,12 @@ impl Loader {
             Err(e) => return self.reject(e.code(), e.to_string(), Some(hash), now),
         };
         self.raise(v.mark());
+        let mut snapshot = v.snapshot;
+        let halts = snapshot
+            .apply_halts(&self.halts)
+            .into_iter()
+            .cloned()
+            .collect();
         let loaded = Rc::new(Loaded {
             version: v.version,
             digest: v.digest,
@@ -317,7 +356,9 @@ impl Loader {
             forced: v.forced,
             candidate: v.candidate,
             promotion: v.promotion,
-            snapshot: v.snapshot,
+            watches: Watches::of(&snapshot),
+            halts,
+            snapshot,
             envelope_etag: format!("\"{}\"", hash.trim_start_matches("sha256:")),
             envelope_hash: hash.clone(),
             envelope: bytes,

@@ -83,6 +83,7 @@ fn single_answers_with_metadata() {
             reason: Reason::TargetingMatch,
             rule: Some("beta testers"),
             stage: None,
+            guard: None,
         }]
     );
     let f = single(&l, "nope", &ctx, at("2026-12-02T00:00:00Z")).unwrap_err();

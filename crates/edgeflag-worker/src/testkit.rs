@@ -86,3 +86,34 @@ pub fn config() -> Config {
     })
     .unwrap()
 }
+
+/// The guarded fixture release (tests/guards/release.toml), edited by
+/// `edit`, signed as `version` by `key(1)`.
+pub fn guarded_envelope(version: u64, edit: impl Fn(String) -> String) -> Vec<u8> {
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/guards/release.toml"
+    ))
+    .unwrap();
+    let definitions = ReleaseFile::from_toml(&edit(src))
+        .unwrap()
+        .for_environment("production")
+        .unwrap();
+    let payload = Payload {
+        schema: SNAPSHOT_SCHEMA,
+        version,
+        issued_at: "2026-11-01T00:00:00Z".into(),
+        expires_at: None,
+        previous: None,
+        forced: false,
+        never_expires: true,
+        audience: Audience::Server,
+        candidate: None,
+        promotion: None,
+        definitions,
+    };
+    edgeflag::sign(&payload, &[&key(1)])
+        .unwrap()
+        .envelope
+        .into_bytes()
+}

@@ -96,7 +96,7 @@ export async function startWorker({ vars = {}, snapshot, persist, markStore = tr
     compatibilityDate: settings.date,
     host: '127.0.0.1',
     kvNamespaces: ['FLAGS'],
-    ...(markStore ? { durableObjects: { HIGH_WATER: 'HighWater' } } : {}),
+    ...(markStore ? { durableObjects: { HIGH_WATER: 'HighWater', GUARDS: 'GuardLedger' } } : {}),
     // A persisted folder lets a second worker start cold over the same KV and
     // Durable Object state: a fresh isolate, as after a recycle.
     ...(persist ? { kvPersist: path.join(persist, 'kv'), durableObjectsPersist: path.join(persist, 'do') } : {}),

@@ -13,7 +13,9 @@ use worker::{Context, Env, console_error, console_log};
 
 use crate::config::{Config, ConfigError, Raw};
 use crate::exposure::{self, Exposure, MAX_POINTS_PER_REQUEST};
+use crate::glue::guard_ledger;
 use crate::glue::high_water::{self, Answer, Offer};
+use crate::guards::{self, Flush, Ledger, Tally, TrackError, Tracked};
 use crate::health;
 use crate::loader::{Due, Loaded, Loader, Outcome, Rejection};
 
@@ -28,6 +30,10 @@ struct Isolate {
     /// The browser snapshot's own loader: its own KV key, history and mark.
     browser: Loader,
     warned_points: bool,
+    /// Guard counts not flushed to the ledger yet.
+    tally: Tally,
+    /// The guard ledger as it last answered.
+    ledger: Option<Result<Ledger, String>>,
 }
 
 impl Isolate {
@@ -45,6 +51,8 @@ thread_local! {
         loader: Loader::new(Audience::Server),
         browser: Loader::new(Audience::Browser),
         warned_points: false,
+        tally: Tally::default(),
+        ledger: None,
     });
 }
 
@@ -149,6 +157,111 @@ async fn check(env: Env, cfg: Rc<Config>, audience: Audience) {
     if let Outcome::Accepted(l) = &outcome {
         raise_mark(&env, &store, l).await;
     }
+    if audience == Audience::Server {
+        flush_guards(&env, &cfg).await;
+    }
+}
+
+/// Sends this isolate's guard counts to the ledger and applies the halts it
+/// answers with: so every isolate picks up a halt within `REFRESH_SECONDS`.
+/// Counts that could not be delivered are kept for the next flush.
+pub async fn flush_guards(env: &Env, cfg: &Config) {
+    let Some(loaded) = with_loader(Audience::Server, |l| l.current()) else {
+        return;
+    };
+    let cells = ISOLATE.with(|i| i.borrow_mut().tally.take());
+    let flush = Flush {
+        watches: loaded.watches.watches().cloned().collect(),
+        cells,
+    };
+    let answer = match serde_json::to_string(&flush) {
+        Ok(body) => ask_ledger(env, cfg, "/flush", Some(body)).await,
+        Err(e) => Err(e.to_string()),
+    };
+    match answer {
+        Ok(ledger) => {
+            let changed = with_loader(Audience::Server, |l| l.set_halts(ledger.halts.clone()));
+            if changed {
+                console_log!(
+                    "{}",
+                    json!({"event": "guard_halts_applied", "halts": ledger.halts})
+                );
+            }
+            ISOLATE.with(|i| i.borrow_mut().ledger = Some(Ok(ledger)));
+        }
+        Err(why) => {
+            log_error(&json!({"event": "guard_flush_failed", "message": why}));
+            ISOLATE.with(|i| {
+                let mut i = i.borrow_mut();
+                i.tally.restore(flush.cells);
+                i.ledger = Some(Err(why));
+            });
+        }
+    }
+}
+
+async fn ask_ledger(
+    env: &Env,
+    cfg: &Config,
+    path: &str,
+    body: Option<String>,
+) -> Result<Ledger, String> {
+    let ns = env.durable_object(guard_ledger::BINDING).map_err(|e| {
+        format!(
+            "no durable object bound as `{}`: {e}",
+            guard_ledger::BINDING
+        )
+    })?;
+    let stub = ns
+        .get_by_name(&cfg.environment)
+        .map_err(|e| e.to_string())?;
+    let mut init = worker::RequestInit::new();
+    if let Some(body) = body {
+        init.with_method(worker::Method::Post)
+            .with_body(Some(JsValue::from_str(&body)));
+    }
+    let req = worker::Request::new_with_init(&format!("https://guards{path}"), &init)
+        .map_err(|e| e.to_string())?;
+    let mut resp = stub
+        .fetch_with_request(req)
+        .await
+        .map_err(|e| e.to_string())?;
+    if resp.status_code() != 200 {
+        return Err(format!("the guard ledger answered {}", resp.status_code()));
+    }
+    resp.json::<Ledger>().await.map_err(|e| e.to_string())
+}
+
+/// Counts a `/v1/track` batch against the served snapshot.
+pub fn track(l: &Loaded, body: &[u8], now: Timestamp) -> Result<Tracked, TrackError> {
+    ISOLATE.with(|i| {
+        guards::track(
+            &l.snapshot,
+            &l.watches,
+            body,
+            now,
+            &mut i.borrow_mut().tally,
+        )
+    })
+}
+
+/// The guard view: every guarded rollout the ledger knows, after flushing
+/// this isolate's counts (so a reader sees its own events).
+pub async fn guard_view(env: &Env, cfg: &Config) -> Result<serde_json::Value, String> {
+    flush_guards(env, cfg).await;
+    ISOLATE.with(|i| {
+        let i = i.borrow();
+        let serving = i.loader.served().map(|l| &l.watches);
+        match &i.ledger {
+            Some(Ok(ledger)) => Ok(json!({
+                "environment": cfg.environment,
+                "snapshot_version": i.loader.served().map(|l| l.version),
+                "guards": ledger.view(serving),
+            })),
+            Some(Err(why)) => Err(why.clone()),
+            None => Err("nothing is served yet".to_owned()),
+        }
+    })
 }
 
 /// Which mark store: each environment's, and its browser snapshots' own,
@@ -284,7 +397,16 @@ pub fn health(
             h = h.with_browser(health::health(&i.browser, cfg, now));
         }
         let body = if admin {
-            serde_json::to_vec(&h)?
+            let mut v = serde_json::to_value(&h)?;
+            let guards = match &i.ledger {
+                Some(Ok(ledger)) => ledger.view(i.loader.served().map(|l| &l.watches)).into(),
+                Some(Err(why)) => json!({"unreachable": why}),
+                None => serde_json::Value::Null,
+            };
+            if let Some(m) = v.as_object_mut() {
+                m.insert("guards".into(), guards);
+            }
+            serde_json::to_vec(&v)?
         } else {
             serde_json::to_vec(&h.public())?
         };
@@ -302,8 +424,17 @@ extern "C" {
     fn write_points(ds: &JsValue, text: &str) -> Result<(), JsValue>;
 }
 
-/// Counts exposures into Analytics Engine (when bound) and logs a sample.
+/// Counts exposures into Analytics Engine (when bound) and the guard
+/// tally, and logs a sample.
 pub fn expose(env: &Env, cfg: &Config, l: &Loaded, exposures: &[Exposure<'_>]) {
+    if !l.watches.is_empty() {
+        ISOLATE.with(|i| {
+            let tally = &mut i.borrow_mut().tally;
+            for e in exposures {
+                tally.expose(&l.watches, e);
+            }
+        });
+    }
     if let Ok(ds) = env.analytics_engine(EXPOSURES_BINDING) {
         let points = exposure::data_points(exposures, l);
         if let Err(err) = write_points(ds.as_ref(), &points) {

@@ -1,6 +1,7 @@
 //! The Workers runtime side: routes, bindings, KV, responses, logs. Only this
 //! module touches `worker`; it converts and calls the pure modules.
 
+mod guard_ledger;
 mod high_water;
 mod isolate;
 mod reply;
@@ -43,6 +44,18 @@ async fn route(req: Request, env: &Env, ctx: &Context) -> Result<Response> {
                 "/v1/keys" => keys(env).await,
                 _ => envelope(&req, env, ctx).await,
             }
+        }
+        "/v1/guards" => {
+            if !matches!(method, Method::Get | Method::Head) {
+                return not_allowed(&method, &path, "GET, HEAD, OPTIONS");
+            }
+            guards(&req, env, ctx).await
+        }
+        "/v1/track" => {
+            if method != Method::Post {
+                return not_allowed(&method, &path, "POST, OPTIONS");
+            }
+            track(req, env, ctx).await
         }
         other => match http::ofrep_route(other) {
             None => not_found(&method, &path),
@@ -134,6 +147,72 @@ async fn evaluate(
         return reply(304, Vec::new(), None, &headers);
     }
     json(200, answer.body, &headers)
+}
+
+/// `POST /v1/track`: metric events (OpenFeature's `track`) for the guards,
+/// counted in the arm each user is in now; `202` with what was counted.
+async fn track(mut req: Request, env: &Env, ctx: &Context) -> Result<Response> {
+    let cfg = match config(env) {
+        Ok(cfg) => cfg,
+        Err(e) => return misconfigured(&e, None),
+    };
+    let h = req.headers();
+    if !http::authorized(
+        &cfg.client_keys(),
+        h.get("X-API-Key")?.as_deref(),
+        h.get("Authorization")?.as_deref(),
+    ) {
+        return unauthorized(None);
+    }
+    let at = match http::time_override(cfg.allow_time_override, h.get(TIME_HEADER)?.as_deref()) {
+        Ok(at) => at,
+        Err(e) => return json(400, Failure::general(400, e.to_string()).body(None), &[]),
+    };
+    let body = match read_body(&mut req).await? {
+        Ok(body) => body,
+        Err(size) => return too_large(size, None),
+    };
+    let Some(loaded) = snapshot(env, ctx, &cfg).await else {
+        let f = Failure::not_ready(not_ready_details(&cfg, Audience::Server));
+        return json(f.status, f.body(None), &[]);
+    };
+    match isolate::track(&loaded, &body, at.unwrap_or_else(clock)) {
+        Ok(t) => json(202, serde_json::to_vec(&t)?, &[]),
+        Err(e) => json(e.status(), e.body(), &[]),
+    }
+}
+
+/// `GET /v1/guards`: every guarded rollout, its arms' counts per stage, the
+/// current verdict and any halt (API key or admin key).
+async fn guards(req: &Request, env: &Env, ctx: &Context) -> Result<Response> {
+    let cfg = match config(env) {
+        Ok(cfg) => cfg,
+        Err(e) => return misconfigured(&e, None),
+    };
+    let h = req.headers();
+    let (x, bearer) = (h.get("X-API-Key")?, h.get("Authorization")?);
+    let client = http::authorized(&cfg.client_keys(), x.as_deref(), bearer.as_deref());
+    let admin = !cfg.admin_keys.is_empty()
+        && http::authorized(&cfg.admin_keys, x.as_deref(), bearer.as_deref());
+    if !client && !admin {
+        return unauthorized(None);
+    }
+    if snapshot(env, ctx, &cfg).await.is_none() {
+        let f = Failure::not_ready(not_ready_details(&cfg, Audience::Server));
+        return json(f.status, f.body(None), &[]);
+    }
+    match isolate::guard_view(env, &cfg).await {
+        Ok(v) => json(
+            200,
+            serde_json::to_vec(&v)?,
+            &[("Cache-Control", "no-store")],
+        ),
+        Err(why) => {
+            let body =
+                serde_json::json!({"error": format!("the guard ledger cannot be read: {why}")});
+            json(503, body.to_string().into_bytes(), &[])
+        }
+    }
 }
 
 /// The body, read up to the limit: `Err(bytes seen)` past it, so a chunked

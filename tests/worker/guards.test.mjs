@@ -1,0 +1,165 @@
+// Guarded rollouts at the edge (docs/guards.md), under `wrangler dev` with
+// the real GUARDS Durable Object: the load script (guards.mjs) drives the
+// guarded fixture release, the ledger halts `new-matcher` (1% vs 3%
+// `match_error`) and not `dark-mode` (1% vs 1% `ui_error`), and OFREP then
+// serves the rollback variant to exactly the rollout's users. Hostile input
+// to `/v1/track` runs under miniflare, with the same Durable Objects.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ADMIN_KEY, ROOT, build, keygen, startWorker, tmpdir, waitFor } from './lib/harness.mjs';
+import { kvPut, startDev } from './lib/wrangler.mjs';
+import { AT, arm, drive, user } from './guards.mjs';
+
+const dir = tmpdir();
+const key = keygen(dir);
+const release = path.join(ROOT, 'tests/guards/release.toml');
+const API_KEY = 'guard-test-client';
+const USERS = 6000;
+
+async function guards(base, apiKey = API_KEY) {
+  const r = await fetch(`${base}/v1/guards`, { headers: { 'X-API-Key': apiKey } });
+  assert.equal(r.status, 200, await r.clone().text());
+  return r.json();
+}
+
+const find = (view, flag) => view.guards.find((g) => g.flag === flag && g.serving);
+
+async function bulk(base, i) {
+  const r = await fetch(`${base}/ofrep/v1/evaluate/flags`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY, 'X-Edgeflag-At': AT },
+    body: JSON.stringify({ context: user(i) }),
+  });
+  assert.equal(r.status, 200);
+  return Object.fromEntries((await r.json()).flags.map((f) => [f.key, f]));
+}
+
+describe('a guarded rollout under wrangler dev', () => {
+  let dev;
+  const state = path.join(dir, 'state');
+  const v1 = build({ release, key, out: path.join(dir, 'v1.json'), version: 1, force: false, expiresIn: '30d' });
+  before(async () => {
+    await kvPut(state, 'snapshot:production', v1.path);
+    dev = await startDev({
+      persistTo: state,
+      vars: { TRUSTED_KEYS: key.pem, REFRESH_SECONDS: '1', ADMIN_KEYS: ADMIN_KEY, API_KEYS: API_KEY, ALLOW_TIME_OVERRIDE: 'true', BROWSER_SNAPSHOT_KEY: '' },
+    });
+  });
+  after(() => dev?.stop());
+
+  let before_;
+  test('the load halts the regressed rollout, and only that one', async () => {
+    const { served, sent } = await drive({ base: dev.base, apiKey: API_KEY, users: USERS });
+    before_ = served;
+    assert.equal(sent.evaluations, USERS);
+    const { value: view } = await waitFor(async () => {
+      const v = await guards(dev.base);
+      return find(v, 'new-matcher')?.halt ? v : undefined;
+    }, 20_000, 'the new-matcher halt');
+    const g = find(view, 'new-matcher');
+    assert.deepEqual([g.halt.metric, g.halt.stage, g.verdict.verdict, g.on_regression], ['match_error', 0, 'regression', 'rollback']);
+    const ev = g.halt.evidence;
+    assert.ok(ev.treatment_rate > 2 * ev.control_rate, JSON.stringify(ev));
+    assert.ok(ev.likelihood_ratio >= ev.threshold);
+    // Equal rates: counted, judged, no halt.
+    const d = find(view, 'dark-mode');
+    assert.equal(d.halt, null);
+    assert.equal(d.verdict.verdict, 'continue', JSON.stringify(d.verdict));
+    const exposures = d.stages.reduce((n, s) => n + s.control.exposures + s.treatment.exposures, 0);
+    assert.equal(exposures, USERS);
+    // Admins see the same in /healthz.
+    const h = await (await fetch(`${dev.base}/healthz`, { headers: { 'X-API-Key': ADMIN_KEY } })).json();
+    assert.equal(h.guards.find((x) => x.flag === 'new-matcher' && x.serving).halt.plan, g.plan);
+  });
+
+  test('OFREP then serves the rollback variant to exactly the rollout’s users', async () => {
+    assert.ok(before_, 'the load ran');
+    let changed = 0;
+    let treated = 0;
+    for (let i = 0; i < USERS; i += 3) {
+      const now = await bulk(dev.base, i);
+      const was = before_[i];
+      const inside = arm(was['new-matcher']) === 'treatment';
+      treated += inside;
+      for (const flag of Object.keys(was)) {
+        const [a, b] = [was[flag], now[flag]];
+        if (flag === 'new-matcher' && inside) {
+          assert.deepEqual([b.value, b.variant, b.reason, b.metadata.rule, b.metadata.guard], [false, 'off', 'ROLLBACK', 'guard: match_error', 'match_error']);
+          changed++;
+        } else {
+          assert.deepEqual([b.value, b.variant, b.reason, b.metadata.rule], [a.value, a.variant, a.reason, a.metadata.rule], `${flag} for user-${i}`);
+        }
+      }
+    }
+    assert.ok(treated > 800, `${treated} in the rollout`);
+    assert.equal(changed, treated);
+  });
+
+  test('the halt survives a new version with the same plan; a new plan clears it', async () => {
+    const v2 = build({ release, key, out: path.join(dir, 'v2.json'), previous: v1.path, force: false, expiresIn: '30d' });
+    await kvPut(state, 'snapshot:production', v2.path);
+    const inside = before_.findIndex((u) => arm(u['new-matcher']) === 'treatment');
+    await waitFor(async () => (await (await fetch(`${dev.base}/healthz`)).json()).version === 2, 10_000, 'version 2');
+    assert.equal((await bulk(dev.base, inside))['new-matcher'].reason, 'ROLLBACK');
+    const edited = path.join(dir, 'replanned.toml');
+    fs.writeFileSync(edited, fs.readFileSync(release, 'utf8').replace('max_relative_increase = 0.25', 'max_relative_increase = 0.3'));
+    const v3 = build({ release: edited, key, out: path.join(dir, 'v3.json'), previous: v2.path, force: false, expiresIn: '30d' });
+    await kvPut(state, 'snapshot:production', v3.path);
+    await waitFor(async () => (await (await fetch(`${dev.base}/healthz`)).json()).version === 3, 10_000, 'version 3');
+    const r = (await bulk(dev.base, inside))['new-matcher'];
+    assert.deepEqual([r.variant, r.reason], ['on', 'SPLIT']);
+    const g = find(await guards(dev.base), 'new-matcher');
+    assert.equal(g.halt, null);
+  });
+});
+
+describe('hostile input to /v1/track', () => {
+  let w;
+  before(async () => {
+    const v1 = build({ release, key, out: path.join(dir, 'h1.json'), version: 1, force: false, expiresIn: '30d' });
+    w = await startWorker({ vars: { TRUSTED_KEYS: key.pem, API_KEYS: API_KEY, ALLOW_TIME_OVERRIDE: 'true' }, snapshot: v1.text });
+  });
+  after(() => w?.close());
+
+  const track = (body, headers = { 'X-API-Key': API_KEY }) =>
+    w.fetch('/v1/track', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Edgeflag-At': AT, ...headers }, body });
+  const events = (n, extra = {}) => JSON.stringify({ events: Array.from({ length: n }, (_, i) => ({ metric: 'match_error', context: user(i), ...extra })) });
+
+  const cases = [
+    ['no api key', () => track(events(1), {}), 401, /an api key is required/],
+    ['a wrong api key', () => track(events(1), { 'X-API-Key': 'nope' }), 401, /an api key is required/],
+    ['a body over the limit', () => track('{"events": [' + ' '.repeat(70 * 1024) + ']}'), 413, /over the 65536-byte limit/],
+    ['too many events', () => track(events(1001)), 413, /^a batch holds at most 1000 events; this one has 1001$/],
+    ['not json', () => track('events'), 400, /^the body must be a json object with an `events` list: it is not a json object$/],
+    ['an event without a context', () => track('{"events": [{"metric": "match_error"}]}'), 400, /events\[0\]: missing field `context`/],
+    ['an unknown metric', () => track(events(1, { metric: 'purchase' })), 422, /^events\[0\]: no guard watches the metric `purchase` \(watched: lobby_crash, match_error, ui_error\)$/],
+    ['an unknown flag', () => track(events(1, { flag: 'no-such-flag' })), 422, /^events\[0\]: no flag `no-such-flag` in the served snapshot$/],
+    ['GET', () => w.fetch('/v1/track', { headers: { 'X-API-Key': API_KEY } }), 405, /GET is not allowed on \/v1\/track/],
+  ];
+  for (const [name, send, status, message] of cases) {
+    test(`${name}: ${status}`, async () => {
+      const r = await send();
+      const body = await r.json();
+      assert.equal(r.status, status, JSON.stringify(body));
+      assert.match(body.errorDetails ?? body.error, message);
+    });
+  }
+
+  test('events for users outside every rollout are counted nowhere; nothing is counted from refused batches', async () => {
+    const outside = [{ targetingKey: 'pinned-on' }, { targetingKey: 'x', platform: 'android-old' }, {}, { targetingKey: 42.5 }];
+    const r = await track(JSON.stringify({ events: outside.map((context) => ({ metric: 'match_error', context })) }));
+    assert.equal(r.status, 202);
+    assert.deepEqual(await r.json(), { received: 4, counted: 0 });
+    const view = await (await w.fetch('/v1/guards', { headers: { 'X-API-Key': API_KEY } })).json();
+    for (const g of view.guards) {
+      const events = g.stages.reduce((n, s) => n + s.control.events + s.treatment.events, 0);
+      assert.equal(events, 0, `${g.flag}: ${JSON.stringify(g.stages)}`);
+    }
+    assert.equal((await w.fetch('/v1/guards')).status, 401);
+    // The worker still answers.
+    const ok = await w.fetch('/healthz');
+    assert.equal(ok.status, 200);
+  });
+});
