@@ -132,6 +132,23 @@ export class EdgeFlags {
     });
   }
 
+  /**
+   * Applies a worker's guard halts (the `halt` records of `GET /v1/guards`,
+   * docs/guards.md) in place of any applied before, as the snapshot's signed
+   * guards say; returns how many apply to this snapshot. Not in the browser
+   * build (browsers read no guard ledger): there it throws `UNSUPPORTED`.
+   */
+  applyHalts(halts) {
+    const core = this.#live();
+    if (typeof core.applyHalts !== "function") {
+      throw new EdgeFlagsError("UNSUPPORTED", "this build applies no guard halts (the browser build)");
+    }
+    const n = coded(() => core.applyHalts(JSON.stringify(Array.isArray(halts) ? halts : [])));
+    // Results are numbered per snapshot state: a halt changes some.
+    this.#outcomes = this.#keys.map(() => []);
+    return n;
+  }
+
   static fromSnapshot(envelope, options) {
     return new EdgeFlags(NEW, coded(() => Core.fromSnapshot(envelope, options)));
   }

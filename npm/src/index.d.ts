@@ -372,6 +372,12 @@ export class EdgeFlags {
   definitions(): Definitions;
   /** The keys of flags added, removed or changed since `previous`. */
   changedFlags(previous: EdgeFlags): string[];
+  /**
+   * Applies a worker's guard halts (the `halt` records of `GET /v1/guards`)
+   * in place of any applied before; returns how many apply to this
+   * snapshot. Not in the browser build (throws `UNSUPPORTED`).
+   */
+  applyHalts(halts: object[]): number;
 
   /**
    * Frees the wasm memory now rather than at garbage collection. Any call

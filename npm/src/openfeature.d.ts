@@ -84,6 +84,65 @@ export interface EdgeFlagsProviderOptions {
   fetch?: typeof fetch;
   /** The clock for evaluations and expiry. Default: the current time. */
   now?: () => Time;
+  /**
+   * Where `track()` sends events (the worker's `POST /v1/track`, which counts
+   * them for guarded rollouts: docs/guards.md). Default: `/v1/track` next to
+   * `url` when `url` is a worker's `/v1/snapshot`, none otherwise; `false`
+   * turns tracking off. Sent with `headers`.
+   */
+  trackUrl?: string | URL | false;
+  /** How tracking batches, retries and bounds its queue. */
+  tracking?: TrackingOptions;
+  /**
+   * Where the server provider reads the worker's guard halts, applied to
+   * every snapshot it serves (a halted rollout's users get what the signed
+   * guard says, as from OFREP). Default: `/v1/guards` next to `url` for the
+   * server provider when `url` is a worker's `/v1/snapshot`, none otherwise
+   * (and none for the web provider); `false` turns it off.
+   * Read on each poll, with `headers`.
+   */
+  guardsUrl?: string | URL | false;
+}
+
+export interface TrackingOptions {
+  /** Events per request, at most 1000 (the worker's limit). Default 100. */
+  batchSize?: number;
+  /** How long an event waits for its batch to fill, in ms. Default 5000. */
+  flushIntervalMs?: number;
+  /** Events waiting at most; newer ones are dropped (and counted) past it. Default 10000. */
+  maxQueue?: number;
+  /** Retries of a batch after a network error, 408, 429 or 5xx, with exponential backoff. Default 5. */
+  maxRetries?: number;
+  /** The first retry's delay, in ms; each next one doubles. Default 500. */
+  retryBaseMs?: number;
+  /** Told of every failed or refused batch. */
+  logger?: Pick<Logger, "warn">;
+}
+
+/** What tracking has done so far. */
+export interface TrackingStats {
+  /** Events the worker accepted. */
+  accepted: number;
+  /** Counts they added to guard arms. */
+  counted: number;
+  /** Events in batches the worker refused (4xx): never sent again. */
+  refused: number;
+  /** Events dropped: the queue was full, or a batch ran out of retries. */
+  dropped: number;
+  retries: number;
+  queued: number;
+  lastError: string | undefined;
+}
+
+/** A guard halt as the worker records it (docs/guards.md). */
+export interface Halt {
+  flag: string;
+  rule: string | null;
+  plan: string;
+  stage: number | null;
+  metric: string;
+  at: string;
+  evidence: Record<string, unknown>;
 }
 
 declare class EdgeFlagsProvider {
@@ -105,8 +164,18 @@ declare class EdgeFlagsProvider {
    * @throws {import("edgeflag").EdgeFlagsError} and emits `PROVIDER_ERROR` when it is rejected.
    */
   update(envelope: string | Uint8Array | ArrayBuffer): boolean;
-  /** Fetches `url` now, as the poll would. */
+  /** Fetches `url` now, as the poll would (and the guard halts). */
   refresh(): Promise<void>;
+  /** OpenFeature's tracking API: queues the event for `trackUrl`; never throws. */
+  track(trackingEventName: string, context?: EvaluationContext, trackingEventDetails?: Record<string, unknown>): void;
+  /** Sends the events queued so far. */
+  flushTracking(): Promise<void>;
+  /** What tracking has done; `undefined` without a `trackUrl`. */
+  readonly tracking: TrackingStats | undefined;
+  /** The guard halts applied to the snapshots served. */
+  readonly halts: Halt[];
+  /** Why the last read of the halts failed, if it did. */
+  readonly haltsError: string | undefined;
 }
 
 /** A provider for `@openfeature/server-sdk`: the context comes with each evaluation. */

@@ -7,6 +7,7 @@
 // They emit and return the SDKs' string values, so neither SDK is needed at
 // run time: the package peer-depends on both, optionally.
 import { EdgeFlags, EdgeFlagsError, envelopeBytes, markName, mayChange } from "edgeflag";
+import { Tracker } from "./track.js";
 
 const READY = "PROVIDER_READY";
 const ERROR = "PROVIDER_ERROR";
@@ -127,6 +128,12 @@ class Provider {
   #expiryTimer;
   #polling;
   #closed = false;
+  #tracker;
+  #guardsUrl;
+  // The worker's guard halts (docs/guards.md), applied to every snapshot served.
+  #halts = [];
+  #haltsKey = "[]";
+  #haltsError;
 
   constructor(options) {
     if (!options || !Array.isArray(options.trustedKeys)) {
@@ -143,6 +150,57 @@ class Provider {
       throw new TypeError('edgeflag: options.audience must be "server" or "browser"');
     }
     this.#options = { pollIntervalMs: 30_000, requestTimeoutMs: 10_000, ...options, audience };
+    // Pointed at an edgeflag worker (its `/v1/snapshot`), events go to that
+    // worker and the server provider reads its halts, unless told otherwise.
+    let snapshotUrl;
+    try {
+      // Relative to the page in a browser.
+      snapshotUrl = options.url === undefined ? undefined : new URL(options.url, globalThis.location?.href);
+    } catch {
+      snapshotUrl = undefined; // fetch will say what is wrong with it
+    }
+    const worker = snapshotUrl?.pathname === "/v1/snapshot";
+    const near = (path) => (worker ? new URL(path, snapshotUrl) : undefined);
+    const trackUrl = options.trackUrl === undefined ? near("/v1/track") : options.trackUrl;
+    if (trackUrl) {
+      this.#tracker = new Tracker({
+        url: trackUrl,
+        headers: options.headers,
+        fetch: options.fetch,
+        requestTimeoutMs: this.#options.requestTimeoutMs,
+        ...options.tracking,
+      });
+    }
+    const guardsUrl = options.guardsUrl === undefined ? (audience === "server" ? near("/v1/guards") : undefined) : options.guardsUrl;
+    this.#guardsUrl = guardsUrl || undefined;
+  }
+
+  /**
+   * OpenFeature's tracking API: queues the event for the worker's
+   * `POST /v1/track`, batched, retried and bounded (see `tracking`).
+   */
+  track(trackingEventName, context, trackingEventDetails) {
+    this.#tracker?.track(trackingEventName, context, trackingEventDetails);
+  }
+
+  /** Sends the tracked events queued so far. */
+  async flushTracking() {
+    await this.#tracker?.flush();
+  }
+
+  /** What tracking has done: events accepted, counted, refused, dropped, retries, the last error. */
+  get tracking() {
+    return this.#tracker ? { ...this.#tracker.stats, queued: this.#tracker.queued } : undefined;
+  }
+
+  /** The guard halts applied (from the worker's `GET /v1/guards`). */
+  get halts() {
+    return this.#halts;
+  }
+
+  /** Why the last read or application of the halts failed, if it did. */
+  get haltsError() {
+    return this.#haltsError;
   }
 
   /** @internal Whom the snapshots this provider accepts are for: the web provider takes browser snapshots. */
@@ -237,6 +295,7 @@ class Provider {
   }
 
   async onClose() {
+    await this.#tracker?.close();
     this.#closed = true;
     clearTimeout(this.#pollTimer);
     clearTimeout(this.#expiryTimer);
@@ -273,6 +332,7 @@ class Provider {
       this.#fail(e);
       throw e;
     }
+    if (this.#halts.length > 0) this.#applyHalts(next);
     this.#flags = next;
     this.#bytes = bytes.slice();
     this.#failed = false;
@@ -334,11 +394,51 @@ class Provider {
       } catch (e) {
         this.#fail(e instanceof EdgeFlagsError ? e : new EdgeFlagsError("FETCH_FAILED", `GET ${this.#options.url}: ${e.message}`, { cause: e }));
       } finally {
+        await this.#pollHalts();
         this.#polling = undefined;
         this.#settle();
       }
     })();
     return this.#polling;
+  }
+
+  // The worker's halts: a read that fails keeps the last ones (a halt only
+  // ever holds a rollout or rolls it back, so keeping it is the safe side).
+  async #pollHalts() {
+    if (!this.#guardsUrl || this.#closed) return;
+    try {
+      const fetcher = this.#options.fetch ?? globalThis.fetch;
+      const res = await fetcher(this.#guardsUrl, {
+        headers: { ...this.#options.headers },
+        signal: AbortSignal.timeout(this.#options.requestTimeoutMs),
+      });
+      if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+      const view = await res.json();
+      const halts = (Array.isArray(view?.guards) ? view.guards : []).map((g) => g?.halt).filter((h) => h && typeof h === "object");
+      const key = JSON.stringify(halts);
+      if (key === this.#haltsKey) return;
+      this.#halts = halts;
+      this.#haltsKey = key;
+      this.#haltsError = undefined;
+      if (this.#flags) {
+        this.#applyHalts(this.#flags);
+        this.#emit(CHANGED, {
+          message: `guard halts: ${halts.map((h) => `${h.flag}${h.rule ? ` (${h.rule})` : ""} on ${h.metric}`).join(", ") || "none"}`,
+          flagsChanged: [...new Set(halts.map((h) => h.flag))],
+          metadata: { version: this.#flags.version, halts: halts.length },
+        });
+      }
+    } catch (e) {
+      this.#haltsError = `GET ${this.#guardsUrl}: ${e?.message ?? e}`;
+    }
+  }
+
+  #applyHalts(flags) {
+    try {
+      flags.applyHalts(this.#halts);
+    } catch (e) {
+      this.#haltsError = String(e?.message ?? e);
+    }
   }
 
   #offerFetched(bytes) {

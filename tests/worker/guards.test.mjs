@@ -5,11 +5,14 @@
 // serves the rollback variant to exactly the rollout's users. Hostile input
 // to `/v1/track` runs under miniflare, with the same Durable Objects.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_KEY, ROOT, build, keygen, startWorker, tmpdir, waitFor } from './lib/harness.mjs';
+import { ADMIN_KEY, CLI, ROOT, build, keygen, startWorker, tmpdir, waitFor } from './lib/harness.mjs';
 import { kvPut, startDev } from './lib/wrangler.mjs';
+import { OpenFeature } from '@openfeature/server-sdk';
+import { EdgeFlagsServerProvider } from '../../npm/dist/openfeature.js';
 import { AT, arm, drive, user } from './guards.mjs';
 
 const dir = tmpdir();
@@ -17,6 +20,10 @@ const key = keygen(dir);
 const release = path.join(ROOT, 'tests/guards/release.toml');
 const API_KEY = 'guard-test-client';
 const USERS = 6000;
+
+// Issued before AT, the evaluation time of every request and provider, and
+// fresh for years of real time (the worker accepts on its own clock).
+const issued = (hhmm) => ({ at: `2026-12-07T${hhmm}:00Z`, expiresIn: '3650d' });
 
 async function guards(base, apiKey = API_KEY) {
   const r = await fetch(`${base}/v1/guards`, { headers: { 'X-API-Key': apiKey } });
@@ -39,7 +46,7 @@ async function bulk(base, i) {
 describe('a guarded rollout under wrangler dev', () => {
   let dev;
   const state = path.join(dir, 'state');
-  const v1 = build({ release, key, out: path.join(dir, 'v1.json'), version: 1, force: false, expiresIn: '30d' });
+  const v1 = build({ release, key, out: path.join(dir, 'v1.json'), version: 1, force: false, ...issued('11:00') });
   before(async () => {
     await kvPut(state, 'snapshot:production', v1.path);
     dev = await startDev({
@@ -74,6 +81,24 @@ describe('a guarded rollout under wrangler dev', () => {
     assert.equal(h.guards.find((x) => x.flag === 'new-matcher' && x.serving).halt.plan, g.plan);
   });
 
+  test('`edgeflag guards` prints the same, and exits 1 while a rollout is halted', async () => {
+    const run = (...args) => spawnSync(CLI, args, { encoding: 'utf8', env: { ...process.env, EDGEFLAG_API_KEY: API_KEY } });
+    const text = run('guards', '--url', dev.base);
+    assert.equal(text.status, 1, text.stderr);
+    const row = text.stdout.split('\n').find((l) => l.startsWith('new-matcher '));
+    assert.match(row, /match_error +\d\.\d\d% \[\d\.\d\d%, \d\.\d\d%\] of \d+ +\d\.\d\d% \[/);
+    assert.match(row, /HALTED \(rollback\) at stage 0 on 20\d\d-/);
+    assert.match(text.stdout.split('\n').find((l) => l.startsWith('dark-mode ')), /continue$/);
+    assert.match(text.stderr, /^edgeflag: 1 guarded rollout\(s\) halted: new-matcher$/m);
+    const json = run('--json', 'guards', '--url', `${dev.base}/`);
+    assert.equal(json.status, 1);
+    const view = JSON.parse(json.stdout);
+    assert.deepEqual(find(view, 'new-matcher').halt, find(await guards(dev.base), 'new-matcher').halt);
+    const denied = spawnSync(CLI, ['guards', '--url', dev.base], { encoding: 'utf8', env: { ...process.env, EDGEFLAG_API_KEY: '' } });
+    assert.equal(denied.status, 2);
+    assert.match(denied.stderr, /GET http:\/\/127\.0\.0\.1:\d+\/v1\/guards: 401: an api key is required/);
+  });
+
   test('OFREP then serves the rollback variant to exactly the rollout’s users', async () => {
     assert.ok(before_, 'the load ran');
     let changed = 0;
@@ -97,15 +122,39 @@ describe('a guarded rollout under wrangler dev', () => {
     assert.equal(changed, treated);
   });
 
+  test('the npm server provider pointed at the worker honours the halt', async () => {
+    const provider = new EdgeFlagsServerProvider({
+      url: `${dev.base}/v1/snapshot`,
+      headers: { 'X-API-Key': API_KEY },
+      trustedKeys: [key.pem],
+      environment: 'production',
+      now: () => AT,
+      pollIntervalMs: 0,
+    });
+    await OpenFeature.setProviderAndWait('guards-dev', provider);
+    const client = OpenFeature.getClient('guards-dev');
+    assert.equal(provider.halts.length, 1, provider.haltsError);
+    for (let i = 0; i < 300; i++) {
+      const d = await client.getBooleanDetails('new-matcher', true, user(i));
+      const was = before_[i]['new-matcher'];
+      if (arm(was) === 'treatment') {
+        assert.deepEqual([d.value, d.variant, d.reason, d.flagMetadata.rule, d.flagMetadata.guard], [false, 'off', 'ROLLBACK', 'guard: match_error', 'match_error']);
+      } else {
+        assert.deepEqual([d.value, d.variant, d.reason], [was.value, was.variant, was.reason]);
+      }
+    }
+    await OpenFeature.clearProviders();
+  });
+
   test('the halt survives a new version with the same plan; a new plan clears it', async () => {
-    const v2 = build({ release, key, out: path.join(dir, 'v2.json'), previous: v1.path, force: false, expiresIn: '30d' });
+    const v2 = build({ release, key, out: path.join(dir, 'v2.json'), previous: v1.path, force: false, ...issued('11:10') });
     await kvPut(state, 'snapshot:production', v2.path);
     const inside = before_.findIndex((u) => arm(u['new-matcher']) === 'treatment');
     await waitFor(async () => (await (await fetch(`${dev.base}/healthz`)).json()).version === 2, 10_000, 'version 2');
     assert.equal((await bulk(dev.base, inside))['new-matcher'].reason, 'ROLLBACK');
     const edited = path.join(dir, 'replanned.toml');
     fs.writeFileSync(edited, fs.readFileSync(release, 'utf8').replace('max_relative_increase = 0.25', 'max_relative_increase = 0.3'));
-    const v3 = build({ release: edited, key, out: path.join(dir, 'v3.json'), previous: v2.path, force: false, expiresIn: '30d' });
+    const v3 = build({ release: edited, key, out: path.join(dir, 'v3.json'), previous: v2.path, force: false, ...issued('11:20') });
     await kvPut(state, 'snapshot:production', v3.path);
     await waitFor(async () => (await (await fetch(`${dev.base}/healthz`)).json()).version === 3, 10_000, 'version 3');
     const r = (await bulk(dev.base, inside))['new-matcher'];
@@ -118,7 +167,7 @@ describe('a guarded rollout under wrangler dev', () => {
 describe('hostile input to /v1/track', () => {
   let w;
   before(async () => {
-    const v1 = build({ release, key, out: path.join(dir, 'h1.json'), version: 1, force: false, expiresIn: '30d' });
+    const v1 = build({ release, key, out: path.join(dir, 'h1.json'), version: 1, force: false, ...issued('11:00') });
     w = await startWorker({ vars: { TRUSTED_KEYS: key.pem, API_KEYS: API_KEY, ALLOW_TIME_OVERRIDE: 'true' }, snapshot: v1.text });
   });
   after(() => w?.close());
@@ -147,16 +196,58 @@ describe('hostile input to /v1/track', () => {
     });
   }
 
+  test("the npm provider's track() reaches /v1/track through OpenFeature, counted in each user's arm", async () => {
+    const provider = new EdgeFlagsServerProvider({
+      url: `${w.base}/v1/snapshot`,
+      headers: { 'X-API-Key': API_KEY, 'X-Edgeflag-At': AT },
+      trustedKeys: [key.pem],
+      environment: 'production',
+      now: () => AT,
+      pollIntervalMs: 0,
+      tracking: { batchSize: 50, flushIntervalMs: 60_000 },
+    });
+    await OpenFeature.setProviderAndWait('guards-track', provider);
+    const client = OpenFeature.getClient('guards-track');
+    const want = { control: 0, treatment: 0 };
+    for (let i = 0; i < 400; i += 4) {
+      const d = await client.getBooleanDetails('new-matcher', true, user(i));
+      const side = arm({ reason: d.reason, variant: d.variant });
+      if (!side) continue;
+      client.track('match_error', user(i));
+      want[side]++;
+    }
+    // An event no guard watches: the batch holding it is refused, and nothing throws.
+    await provider.flushTracking();
+    client.track('purchase', user(1));
+    await provider.flushTracking();
+    const stats = provider.tracking;
+    assert.deepEqual([stats.accepted, stats.counted, stats.refused, stats.queued], [want.control + want.treatment, want.control + want.treatment, 1, 0]);
+    assert.match(stats.lastError, /no guard watches the metric `purchase`/);
+    const view = await (await w.fetch('/v1/guards', { headers: { 'X-API-Key': API_KEY } })).json();
+    const g = view.guards.find((x) => x.flag === 'new-matcher' && x.serving);
+    const got = { control: 0, treatment: 0 };
+    for (const st of g.stages) {
+      got.control += st.control.events;
+      got.treatment += st.treatment.events;
+    }
+    assert.deepEqual(got, want);
+    assert.ok(want.control > 20 && want.treatment > 20, JSON.stringify(want));
+    await OpenFeature.clearProviders();
+  });
+
   test('events for users outside every rollout are counted nowhere; nothing is counted from refused batches', async () => {
+    const counts = async () => {
+      const view = await (await w.fetch('/v1/guards', { headers: { 'X-API-Key': API_KEY } })).json();
+      return view.guards.map((g) => [g.flag, g.stages.reduce((n, st) => n + st.control.events + st.treatment.events, 0)]);
+    };
+    const before = await counts();
     const outside = [{ targetingKey: 'pinned-on' }, { targetingKey: 'x', platform: 'android-old' }, {}, { targetingKey: 42.5 }];
     const r = await track(JSON.stringify({ events: outside.map((context) => ({ metric: 'match_error', context })) }));
     assert.equal(r.status, 202);
     assert.deepEqual(await r.json(), { received: 4, counted: 0 });
-    const view = await (await w.fetch('/v1/guards', { headers: { 'X-API-Key': API_KEY } })).json();
-    for (const g of view.guards) {
-      const events = g.stages.reduce((n, s) => n + s.control.events + s.treatment.events, 0);
-      assert.equal(events, 0, `${g.flag}: ${JSON.stringify(g.stages)}`);
-    }
+    // The refused batches above added nothing either.
+    for (const [, send] of cases) await send();
+    assert.deepEqual(await counts(), before);
     assert.equal((await w.fetch('/v1/guards')).status, 401);
     // The worker still answers.
     const ok = await w.fetch('/healthz');

@@ -106,6 +106,16 @@ pub enum Command {
         #[arg(long)]
         at: Option<String>,
     },
+    /// A worker's guarded rollouts (GET /v1/guards): both arms' rates with
+    /// their intervals, the verdict, and any halt. Exit 1 when a rollout is halted.
+    Guards {
+        /// The worker's address (`https://flags.example.com`).
+        #[arg(long)]
+        url: String,
+        /// A client or admin key (or EDGEFLAG_API_KEY).
+        #[arg(long, env = "EDGEFLAG_API_KEY")]
+        api_key: Option<String>,
+    },
     /// Roll a flag back in the release file: whole, for a subset, or to an earlier stage.
     Rollback(RollbackArgs),
     /// Re-issue an earlier snapshot's flags as a new, higher version.

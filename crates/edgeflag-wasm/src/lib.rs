@@ -198,6 +198,22 @@ impl EdgeFlags {
         self.verified.signed_by.clone()
     }
 
+    /// Applies the fleet's guard halts (docs/guards.md), given as the JSON
+    /// list of halt records `GET /v1/guards` shows, in place of any applied
+    /// before: each whose flag, rule and plan match a guarded rollout of this
+    /// snapshot takes effect as the signed guard says. Returns how many
+    /// applied. Not in the browser build: browsers read no guard ledger.
+    #[cfg(feature = "halts")]
+    #[wasm_bindgen(js_name = applyHalts)]
+    pub fn apply_halts(&mut self, halts: &str) -> Result<u32, JsValue> {
+        let halts: Vec<edgeflag::halt::Halt> = serde_json::from_str(halts)
+            .map_err(|e| error("INVALID_ARGUMENT", format_args!("halts: {e}")))?;
+        let applied = self.verified.snapshot.apply_halts(&halts).len();
+        // Results borrowed names from the plans a halt changes.
+        self.outcomes = Outcomes::new(self.flags.len());
+        Ok(u32::try_from(applied).unwrap_or(u32::MAX))
+    }
+
     /// The flag keys in release-file order.
     #[wasm_bindgen(js_name = flagKeys)]
     pub fn flag_keys(&self) -> Vec<String> {

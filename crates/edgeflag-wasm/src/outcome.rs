@@ -34,6 +34,8 @@ struct Key {
     stage: Option<usize>,
     percent: Option<u64>,
     use_default: bool,
+    /// A guard's halt decided (the `guard` field).
+    halted: bool,
 }
 
 fn address(s: Option<&str>) -> Option<(usize, usize)> {
@@ -49,6 +51,7 @@ impl Key {
             stage: r.stage,
             percent: r.percent.map(f64::to_bits),
             use_default: r.uses_default(),
+            halted: r.guard.is_some_and(|g| g.halted),
         }
     }
 }

@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod eval;
+mod guards;
 mod keygen;
 mod log;
 mod notes;
@@ -82,6 +83,7 @@ pub fn run(cli: Cli) -> Result<()> {
             json,
         ),
         Command::Status { release, env, at } => status::run(&release, &env, at.as_deref(), json),
+        Command::Guards { url, api_key } => guards::run(&url, api_key.as_deref(), json),
         Command::Rollback(args) => rollback::run(&args, json),
         Command::Revert {
             dir,
