@@ -23,8 +23,9 @@ cargo build -p edgeflag-cli --locked --quiet
 step "worker-build"
 bash scripts/build-worker.sh
 
-step "the npm package (vectors.test.mjs compares its flagMetadata with OFREP's)"
+step "the npm package (vectors.test.mjs compares its flagMetadata with OFREP's) and the console's copy (guards.test.mjs screenshots it)"
 bash npm/build.sh
+bash scripts/build-console.sh
 
 step "tests under workerd (node --test)"
 EDGEFLAG_CLI=$(edgeflag_cli)

@@ -4,6 +4,7 @@
 
 import { loadSnapshot, normalizeStatus } from "./engine.js";
 import { distribution, timeline } from "./charts.js";
+import { hasGuards, renderGuards } from "./guards.js";
 
 const $ = (sel) => document.querySelector(sel);
 /**
@@ -63,6 +64,19 @@ async function load() {
   setupSlider();
   render();
   setStatus(`${state.env} ${state.flags.audience} snapshot v${state.flags.version} verified`);
+  guards();
+}
+
+// The fleet's guard counts change by the second: redrawn every 10 s.
+let guardTimer;
+function guards() {
+  clearTimeout(guardTimer);
+  const shown = state.flags && state.audience === "server" && hasGuards(state.defs);
+  $("#guards-section").hidden = !shown;
+  if (!shown) return;
+  renderGuards($("#guards"), state.env, state.defs)
+    .catch((e) => ($("#guards").textContent = `The guard view failed: ${e.message}`))
+    .finally(() => (guardTimer = setTimeout(guards, 10_000)));
 }
 
 /** The slider spans the release's schedule: every stage and rollback, with a day either side. */

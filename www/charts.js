@@ -70,3 +70,39 @@ export function distribution(outcomes, users, label) {
   }).join("");
   return `<svg role="img" aria-label="${esc(label)} over ${users} users" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${bars}</svg>`;
 }
+
+/**
+ * A guarded rollout's two arms: each arm's event rate with its always-valid
+ * interval (the core's, from `GET /v1/guards`), and the highest treatment
+ * rate the guard allows (the control's times 1 + max_relative_increase).
+ */
+export function guardChart(g, label) {
+  const e = g.verdict?.evidence ?? {};
+  // Names on the left, the scale in the middle, each arm's figures on the right.
+  const W = 340, H = 100, L = 72, R = 112;
+  const arms = [
+    ["control", e.control_rate ?? 0, e.control_interval ?? [0, 0], e.control?.exposures ?? 0, "var(--off)"],
+    ["treatment", e.treatment_rate ?? 0, e.treatment_interval ?? [0, 0], e.treatment?.exposures ?? 0, g.halt ? "var(--bad)" : "var(--on)"],
+  ];
+  const allowed = (e.control_rate ?? 0) * (1 + (g.max_relative_increase ?? 0));
+  const top = Math.max(0.001, allowed, ...arms.map((a) => Math.min(a[2][1], Math.max(a[1] * 3, 0.01)))) * 1.15;
+  const x = (p) => L + (Math.min(p, top) / top) * (W - L - R);
+  const pct = (p) => `${(p * 100).toFixed(2)}%`;
+  const rows = arms.map(([name, rate, [lo, hi], n, color], i) => {
+    const y = 30 + i * 30;
+    return `<g data-arm="${name}" data-rate="${rate}" data-low="${lo}" data-high="${hi}">
+      <text x="0" y="${y + 4}">${name}</text>
+      <line x1="${x(lo)}" y1="${y}" x2="${x(hi)}" y2="${y}" stroke="${color}" stroke-width="2"></line>
+      <line x1="${x(lo)}" y1="${y - 5}" x2="${x(lo)}" y2="${y + 5}" stroke="${color}"></line>
+      <line x1="${x(hi)}" y1="${y - 5}" x2="${x(hi)}" y2="${y + 5}" stroke="${color}"></line>
+      <circle cx="${x(rate)}" cy="${y}" r="4" fill="${color}"></circle>
+      <text x="${W - R + 6}" y="${y + 4}">${pct(rate)} · n ${n.toLocaleString("en")}</text></g>`;
+  }).join("");
+  return `<svg role="img" aria-label="${esc(label)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" style="overflow: visible">
+    <line x1="${L}" y1="84" x2="${W - R}" y2="84" stroke="var(--line)"></line>
+    <text x="${L}" y="97">0%</text><text x="${W - R}" y="97" text-anchor="end">${pct(top)}</text>
+    <line x1="${x(allowed)}" y1="14" x2="${x(allowed)}" y2="84" stroke="var(--warn)" stroke-dasharray="3 3"></line>
+    <text x="${x(allowed)}" y="12" text-anchor="middle" fill="var(--warn)">allowed ${pct(allowed)}</text>
+    ${rows}
+  </svg>`;
+}

@@ -4,8 +4,19 @@
 
 import { EdgeFlags } from "/vendor/edgeflag/console.js";
 
+// A worker with API_KEYS wants one for /v1/snapshot too: the key given to
+// the guard view (guards.js) is kept for the tab and sent with every fetch.
+function keyHeaders() {
+  try {
+    const key = sessionStorage.getItem("edgeflag:api-key");
+    return key ? { "X-API-Key": key } : {};
+  } catch {
+    return {};
+  }
+}
+
 async function fetchOk(url) {
-  const res = await fetch(url, { cache: "no-cache" });
+  const res = await fetch(url, { cache: "no-cache", headers: keyHeaders() });
   if (!res.ok) {
     const body = await res.text().catch(() => "");
     throw Object.assign(new Error(`${url} answered ${res.status} ${res.statusText}${body ? `: ${body.slice(0, 300)}` : ""}`), { fetchFailed: true });

@@ -223,7 +223,7 @@ describe('the release console', () => {
       '/__npm/web-sdk.js': path.join(npm, 'node_modules/@openfeature/web-sdk/dist/esm/index.js'),
       '/__npm/core.js': path.join(npm, 'node_modules/@openfeature/core/dist/esm/index.js'),
     };
-    for (const f of ['browser.js', 'edgeflag_web.js', 'edgeflag_web_bg.wasm', 'edgeflags_web.js', 'slots.js', 'openfeature.js']) {
+    for (const f of ['browser.js', 'edgeflag_web.js', 'edgeflag_web_bg.wasm', 'edgeflags_web.js', 'slots.js', 'openfeature.js', 'track.js']) {
       files[`/__npm/${f}`] = path.join(npm, 'dist', f);
     }
     const types = { '.js': 'text/javascript', '.wasm': 'application/wasm' };

@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { ADMIN_KEY, CLI, ROOT, build, keygen, startWorker, tmpdir, waitFor } from './lib/harness.mjs';
 import { kvPut, startDev } from './lib/wrangler.mjs';
 import { OpenFeature } from '@openfeature/server-sdk';
+import { chromium } from 'playwright-core';
 import { EdgeFlagsServerProvider } from '../../npm/dist/openfeature.js';
 import { AT, arm, drive, user } from './guards.mjs';
 
@@ -144,6 +145,36 @@ describe('a guarded rollout under wrangler dev', () => {
       }
     }
     await OpenFeature.clearProviders();
+  });
+
+  test('the console shows both arms and the halt (Chromium screenshot)', async () => {
+    const shots = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'console-screenshots');
+    fs.mkdirSync(shots, { recursive: true });
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.addInitScript((k) => sessionStorage.setItem('edgeflag:api-key', k), API_KEY);
+      await page.goto(`${dev.base}/?env=production&at=${AT}`);
+      const halt = page.locator('[data-guard-halt="new-matcher"]');
+      await halt.waitFor({ timeout: 20_000 });
+      assert.equal(await halt.getAttribute('data-stage'), '0');
+      assert.match(await halt.textContent(), /Halted at stage 0 on 20\d\d-.*rollback variant off \(reason ROLLBACK, rule guard: match_error\)/s);
+      const card = page.locator('[data-guard-view="new-matcher"]');
+      assert.equal(await card.locator('[data-verdict]').getAttribute('data-verdict'), 'halted');
+      const rate = async (arm) => Number(await card.locator(`[data-arm="${arm}"]`).getAttribute('data-rate'));
+      assert.ok((await rate('treatment')) > 2 * (await rate('control')));
+      const dark = page.locator('[data-guard-view="dark-mode"] [data-verdict]');
+      assert.equal(await dark.getAttribute('data-verdict'), 'continue');
+      await page.locator('#guards-section').screenshot({ path: path.join(shots, 'guard-halt.png') });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
   });
 
   test('the halt survives a new version with the same plan; a new plan clears it', async () => {
