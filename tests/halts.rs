@@ -109,7 +109,9 @@ fn a_rollback_halt_changes_exactly_the_rollouts_users() {
     for ctx in users(&plain) {
         let before = plain.evaluate("new-matcher", &ctx, now);
         let after = halted.evaluate("new-matcher", &ctx, now);
-        let arm = before.guard.filter(|g| g.metric == "match_error");
+        let arm = before
+            .guard
+            .filter(|_| before.guard_metric() == Some("match_error"));
         let in_rollout = arm.is_some_and(|g| g.side == Side::Treatment);
         treated += usize::from(in_rollout);
         if in_rollout {
@@ -223,7 +225,7 @@ fn arms_are_the_rollouts_users_and_those_it_has_not_reached() {
     let mut sides = std::collections::BTreeMap::new();
     for ctx in users(&s) {
         let r = s.evaluate("new-matcher", &ctx, now);
-        let side = r.guard.map(|g| (g.metric, g.side));
+        let side = r.guard.map(|g| (r.guard_metric().unwrap(), g.side));
         let expect = match (r.reason, r.variant) {
             (Reason::Split, Some("on")) => Some(("match_error", Side::Treatment)),
             (Reason::Split, Some("off")) => Some(("match_error", Side::Control)),

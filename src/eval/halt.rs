@@ -18,12 +18,33 @@ use crate::eval::guard::Evidence;
 use crate::format::base64::hex;
 use crate::model::{Guard, OnRegression, Rollout};
 
-/// Where a guarded rollout sits in a snapshot: a flag's rollout (`rule`
-/// `None`) or one of its rules' (by position).
+/// Where a guarded rollout sits in a snapshot: a flag's rollout or one of
+/// its rules' (by position). Eight bytes, since every resolution may carry it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Site {
-    pub(crate) flag: usize,
-    pub(crate) rule: Option<usize>,
+    flag: u32,
+    /// `u32::MAX` for the flag's own rollout.
+    rule: u32,
+}
+
+impl Site {
+    pub(crate) fn new(flag: usize, rule: Option<usize>) -> Self {
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX - 1);
+        Site {
+            flag: narrow(flag),
+            rule: rule.map_or(u32::MAX, narrow),
+        }
+    }
+
+    /// The flag, by position in the snapshot.
+    pub fn flag(self) -> usize {
+        self.flag as usize
+    }
+
+    /// The rule, by position in the flag's rules; `None` for the flag's rollout.
+    pub fn rule(self) -> Option<usize> {
+        (self.rule != u32::MAX).then_some(self.rule as usize)
+    }
 }
 
 /// The two arms a guard compares.
@@ -38,15 +59,25 @@ pub enum Side {
 }
 
 /// How a guarded rollout took part in one evaluation: the arm the user was
-/// in, and whether a halt decided the result.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct GuardHit<'a> {
+/// in, and whether a halt decided the result (its metric:
+/// [`crate::Resolution::guard_metric`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuardHit {
     pub site: Site,
     pub side: Side,
-    pub metric: &'a str,
     /// The result is the halt's: the rollback variant, or a frozen stage that
     /// the signed schedule has passed.
     pub halted: bool,
+}
+
+impl GuardHit {
+    pub(crate) fn control(site: Site) -> Self {
+        GuardHit {
+            site,
+            side: Side::Control,
+            halted: false,
+        }
+    }
 }
 
 /// A halt as recorded: which rollout, at which stage, why and when.
@@ -103,7 +134,7 @@ impl Snapshot {
             let own = def.rollout.as_ref().map(|ro| (None, None, ro));
             for (r, name, ro) in rules.chain(own) {
                 let Some(guard) = &ro.guard else { continue };
-                let site = Site { flag: i, rule: r };
+                let site = Site::new(i, r);
                 out.push(Guarded {
                     site,
                     flag: key,
@@ -150,8 +181,8 @@ impl Snapshot {
     }
 
     pub(crate) fn plan_at(&self, site: Site) -> Option<&Plan> {
-        let f = self.flags.get(site.flag)?;
-        match site.rule {
+        let f = self.flags.get(site.flag())?;
+        match site.rule() {
             None => f.rollout.as_ref(),
             Some(r) => match &f.rules.get(r)?.serve {
                 crate::compile::Serve::Rollout(p) => Some(p),
@@ -161,8 +192,8 @@ impl Snapshot {
     }
 
     fn plan_at_mut(&mut self, site: Site) -> Option<&mut Plan> {
-        let f = self.flags.get_mut(site.flag)?;
-        match site.rule {
+        let f = self.flags.get_mut(site.flag())?;
+        match site.rule() {
             None => f.rollout.as_mut(),
             Some(r) => match &mut f.rules.get_mut(r)?.serve {
                 crate::compile::Serve::Rollout(p) => Some(p),

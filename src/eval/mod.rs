@@ -68,7 +68,7 @@ pub struct Resolution<'a> {
     pub flag: Option<&'a FlagDef>,
     /// The guarded rollout this user counts for, and in which arm: the one
     /// that decided, or else the first the user was outside of.
-    pub guard: Option<GuardHit<'a>>,
+    pub guard: Option<GuardHit>,
 }
 
 impl<'a> Resolution<'a> {
@@ -91,6 +91,16 @@ impl<'a> Resolution<'a> {
             flag,
             guard: None,
         }
+    }
+
+    /// The metric of the guard this result counts for ([`Resolution::guard`]).
+    pub fn guard_metric(&self) -> Option<&'a str> {
+        let (hit, def) = (self.guard?, self.flag?);
+        let rollout = match hit.site.rule() {
+            None => def.rollout.as_ref(),
+            Some(r) => def.rules.get(r)?.rollout.as_ref(),
+        };
+        Some(rollout?.guard.as_ref()?.metric.as_str())
     }
 
     /// The error code, when the evaluation failed.
@@ -136,7 +146,7 @@ struct Decision<'a> {
     /// `(stage index, percent in thousandths)` when the rollout step ran.
     stage: Option<(Option<usize>, u32)>,
     /// The guarded rollout, the arm, and whether its halt decided.
-    guard: Option<(Site, Side, bool)>,
+    guard: Option<GuardHit>,
 }
 
 impl<'a> Decision<'a> {
@@ -153,7 +163,13 @@ impl<'a> Decision<'a> {
     /// What a rollout's plan gives a user inside it: its variant, or, once
     /// its guard halted it to roll back, the rollback variant.
     fn inside(plan: &'a Plan, site: Site, stage: Stage, v: usize, rollback: usize) -> Self {
-        let arm = |halted| plan.guard.as_ref().map(|_| (site, Side::Treatment, halted));
+        let arm = |halted| {
+            plan.guard.as_ref().map(|_| GuardHit {
+                site,
+                side: Side::Treatment,
+                halted,
+            })
+        };
         match &plan.halt {
             Some(Halted::Rollback { rule }) => Decision {
                 rule: Some(rule),
@@ -217,15 +233,7 @@ impl Snapshot {
             stage: d.stage.and_then(|(i, _)| i),
             percent: d.stage.map(|(_, p)| f64::from(p) / 1000.0),
             flag: Some(def),
-            guard: d.guard.and_then(|(site, side, halted)| {
-                let metric = self.plan_at(site)?.guard.as_deref()?;
-                Some(GuardHit {
-                    site,
-                    side,
-                    metric,
-                    halted,
-                })
-            }),
+            guard: d.guard,
         }
     }
 
@@ -419,17 +427,14 @@ impl Snapshot {
                 // Outside the rule's percentage: on to the next rule, as if
                 // this rule were not there yet (docs/bucketing.md).
                 Serve::Rollout(plan) => {
-                    let site = Site {
-                        flag: i,
-                        rule: Some(r),
-                    };
+                    let site = Site::new(i, Some(r));
                     match rollout(plan, ctx, now) {
                         (stage, Place::Inside(v)) => {
                             Decision::inside(plan, site, stage, v, f.rollback)
                         }
                         (_, Place::Outside) => {
                             if plan.guard.is_some() {
-                                control = control.or(Some((site, Side::Control, false)));
+                                control = control.or(Some(GuardHit::control(site)));
                             }
                             continue;
                         }
@@ -444,16 +449,13 @@ impl Snapshot {
             };
         }
         if let Some(plan) = &f.rollout {
-            let site = Site {
-                flag: i,
-                rule: None,
-            };
+            let site = Site::new(i, None);
             let (stage, inside) = rollout(plan, ctx, now);
             let d = match inside {
                 Place::Inside(v) => Decision::inside(plan, site, stage, v, f.rollback),
                 Place::Outside => Decision {
                     stage: Some(stage.at),
-                    guard: plan.guard.as_ref().map(|_| (site, Side::Control, false)),
+                    guard: plan.guard.as_ref().map(|_| GuardHit::control(site)),
                     ..Decision::plain(f.default, Reason::Split)
                 },
                 Place::Unbucketed => Decision {

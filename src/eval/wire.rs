@@ -50,8 +50,8 @@ impl Resolution<'_> {
         if let Some(percent) = self.percent {
             out.push(("percent", Field::Number(percent)));
         }
-        if let Some(g) = self.guard.filter(|g| g.halted) {
-            out.push(("guard", Field::Str(Some(g.metric))));
+        if self.guard.is_some_and(|g| g.halted) {
+            out.push(("guard", Field::Str(self.guard_metric())));
         }
         out
     }

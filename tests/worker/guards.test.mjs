@@ -285,3 +285,22 @@ describe('hostile input to /v1/track', () => {
     assert.equal(ok.status, 200);
   });
 });
+
+describe('a snapshot without guards', () => {
+  let w;
+  before(async () => {
+    const s = build({ release: path.join(ROOT, 'examples/season0.toml'), key, out: path.join(dir, 's1.json'), version: 1, ...issued('11:00') });
+    w = await startWorker({ vars: { TRUSTED_KEYS: key.pem }, snapshot: s.text });
+  });
+  after(() => w?.close());
+
+  test('/v1/guards lists none, and /v1/track says no metric is watched', async () => {
+    const r = await w.fetch('/v1/guards');
+    assert.equal(r.status, 200);
+    const view = await r.json();
+    assert.deepEqual([view.environment, view.snapshot_version, view.guards], ['production', 1, []]);
+    const t = await w.fetch('/v1/track', { method: 'POST', body: JSON.stringify({ events: [{ metric: 'match_error', context: {} }] }) });
+    assert.equal(t.status, 422);
+    assert.deepEqual(await t.json(), { errorCode: 'UNKNOWN_METRIC', errorDetails: 'events[0]: no guard watches the metric `match_error` (watched: none)' });
+  });
+});

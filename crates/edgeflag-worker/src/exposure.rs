@@ -25,7 +25,7 @@ pub struct Exposure<'a> {
     /// The stage (0-based) of the rollout that decided.
     pub stage: Option<usize>,
     /// The guarded rollout the user counts for, and the arm.
-    pub guard: Option<GuardHit<'a>>,
+    pub guard: Option<GuardHit>,
 }
 
 impl<'a> Exposure<'a> {

@@ -154,7 +154,7 @@ impl Tally {
 }
 
 /// The cell of an evaluation's guard arm, in the snapshot it came from.
-fn cell(w: &Watches, guard: Option<GuardHit<'_>>, stage: Option<usize>) -> Option<Cell> {
+fn cell(w: &Watches, guard: Option<GuardHit>, stage: Option<usize>) -> Option<Cell> {
     let hit = guard?;
     let watch = w.at(hit.site)?;
     Some(Cell {

@@ -169,6 +169,10 @@ pub async fn flush_guards(env: &Env, cfg: &Config) {
     let Some(loaded) = with_loader(Audience::Server, |l| l.current()) else {
         return;
     };
+    // Nothing guarded and nothing counted: no halt can apply, the ledger is not asked.
+    if loaded.watches.is_empty() && ISOLATE.with(|i| i.borrow().tally.is_empty()) {
+        return;
+    }
     let cells = ISOLATE.with(|i| i.borrow_mut().tally.take());
     let flush = Flush {
         watches: loaded.watches.watches().cloned().collect(),
@@ -249,6 +253,11 @@ pub fn track(l: &Loaded, body: &[u8], now: Timestamp) -> Result<Tracked, TrackEr
 /// this isolate's counts (so a reader sees its own events).
 pub async fn guard_view(env: &Env, cfg: &Config) -> Result<serde_json::Value, String> {
     flush_guards(env, cfg).await;
+    // No flush asked it (nothing guarded is served): read it as it stands.
+    if ISOLATE.with(|i| i.borrow().ledger.is_none()) {
+        let read = ask_ledger(env, cfg, "/ledger", None).await;
+        ISOLATE.with(|i| i.borrow_mut().ledger = Some(read));
+    }
     ISOLATE.with(|i| {
         let i = i.borrow();
         let serving = i.loader.served().map(|l| &l.watches);
