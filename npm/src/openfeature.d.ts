@@ -115,6 +115,8 @@ export interface TrackingOptions {
   maxRetries?: number;
   /** The first retry's delay, in ms; each next one doubles. Default 500. */
   retryBaseMs?: number;
+  /** How long events of a metric no guard watches are skipped before they are sent again, in ms. Default 300000. */
+  unwatchedTtlMs?: number;
   /** Told of every failed or refused batch. */
   logger?: Pick<Logger, "warn">;
 }
@@ -125,7 +127,9 @@ export interface TrackingStats {
   accepted: number;
   /** Counts they added to guard arms. */
   counted: number;
-  /** Events in batches the worker refused (4xx): never sent again. */
+  /** Events of a metric (or flag) the worker said no guard watches: taken out of their batch, then skipped for `unwatchedTtlMs`. */
+  ignored: number;
+  /** Events in batches the worker refused otherwise (4xx): never sent again. */
   refused: number;
   /** Events dropped: the queue was full, or a batch ran out of retries. */
   dropped: number;

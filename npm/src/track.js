@@ -4,9 +4,12 @@
 // arm its user is in. Bounded: at most `maxQueue` events wait (newer ones are
 // dropped and counted past it), at most `batchSize` per request. Retried:
 // a network failure, a 429 or a 5xx puts the batch back, with exponential
-// backoff, up to `maxRetries` times. A 4xx other than 408/429 is the batch's
-// own fault (unknown metric, too large): it is dropped and reported, never
-// sent again. Nothing here throws into the caller.
+// backoff, up to `maxRetries` times. A metric no guard watches (422
+// UNKNOWN_METRIC, which names it) is taken out of the batch and the rest is
+// sent again; events of that metric are then skipped here for
+// `unwatchedTtlMs`, since a later snapshot may guard it. Any other 4xx is the
+// batch's own fault: it is dropped and reported, never sent again. Nothing
+// here throws into the caller.
 
 // The worker's limit per batch.
 const MAX_BATCH = 1000;
@@ -29,8 +32,10 @@ export class Tracker {
   #sending;
   #attempts = 0;
   #closed = false;
-  /** Events sent and accepted, dropped (queue full or refused), and the last failure. */
-  stats = { accepted: 0, counted: 0, dropped: 0, refused: 0, retries: 0, lastError: undefined };
+  // metric or flag -> until when its events are skipped.
+  #unwatched = new Map();
+  /** Events accepted and counted, ignored (no guard watches them), refused, dropped, and the last failure. */
+  stats = { accepted: 0, counted: 0, ignored: 0, dropped: 0, refused: 0, retries: 0, lastError: undefined };
 
   constructor(options) {
     this.#o = {
@@ -39,6 +44,7 @@ export class Tracker {
       maxQueue: 10_000,
       maxRetries: 5,
       retryBaseMs: 500,
+      unwatchedTtlMs: 300_000,
       requestTimeoutMs: 10_000,
       ...options,
     };
@@ -51,6 +57,11 @@ export class Tracker {
 
   track(eventName, context, details) {
     if (this.#closed || typeof eventName !== "string" || eventName === "") return;
+    const flag = typeof details?.flag === "string" ? details.flag : undefined;
+    if (this.#skipped(`metric:${eventName}`) || (flag !== undefined && this.#skipped(`flag:${flag}`))) {
+      this.stats.ignored++;
+      return;
+    }
     if (this.#queue.length >= this.#o.maxQueue) {
       this.stats.dropped++;
       return;
@@ -65,7 +76,7 @@ export class Tracker {
       return;
     }
     // An event may be meant for one flag's guards only.
-    if (typeof details?.flag === "string") event.flag = details.flag;
+    if (flag !== undefined) event.flag = flag;
     this.#queue.push(event);
     if (this.#queue.length >= this.#o.batchSize) this.#kick(0);
     else this.#kick(this.#o.flushIntervalMs);
@@ -125,6 +136,18 @@ export class Tracker {
           }
           return true;
         }
+        if (status === 422) {
+          const named = this.#unknown(text);
+          if (named) {
+            // Out of the batch, and skipped for a while; the rest goes again.
+            this.#unwatched.set(named.key, Date.now() + this.#o.unwatchedTtlMs);
+            const rest = batch.filter((e) => !named.matches(e));
+            this.stats.ignored += batch.length - rest.length;
+            this.#report(new Error(`POST ${this.#o.url}: ${status} ${text}`));
+            this.#queue.unshift(...rest);
+            return true;
+          }
+        }
         if (status !== 408 && status !== 429 && status < 500) {
           this.stats.refused += batch.length;
           this.#report(new Error(`POST ${this.#o.url}: ${status} ${text}`));
@@ -151,6 +174,31 @@ export class Tracker {
       }
     })();
     return this.#sending;
+  }
+
+  #skipped(key) {
+    const until = this.#unwatched.get(key);
+    if (until === undefined) return false;
+    if (Date.now() < until) return true;
+    this.#unwatched.delete(key);
+    return false;
+  }
+
+  // The metric or flag a 422 names (UNKNOWN_METRIC, UNKNOWN_FLAG).
+  #unknown(text) {
+    let body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    if (body?.errorCode === "UNKNOWN_METRIC" && typeof body.metric === "string") {
+      return { key: `metric:${body.metric}`, matches: (e) => e.metric === body.metric };
+    }
+    if (body?.errorCode === "UNKNOWN_FLAG" && typeof body.flag === "string") {
+      return { key: `flag:${body.flag}`, matches: (e) => e.flag === body.flag };
+    }
+    return undefined;
   }
 
   #report(e) {

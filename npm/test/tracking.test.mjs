@@ -21,8 +21,13 @@ async function trackServer(script = []) {
     req.on("end", () => {
       const events = JSON.parse(body).events;
       batches.push({ key: req.headers["x-api-key"], events });
-      const status = script.shift() ?? (events.some((e) => e.metric === "bad") ? 422 : 202);
-      const reply = status === 202 ? { received: events.length, counted: events.length } : { errorCode: "UNKNOWN_METRIC", errorDetails: "events[0]: no guard watches the metric `bad`" };
+      const bad = events.findIndex((e) => e.metric === "bad");
+      const status = script.shift() ?? (bad >= 0 ? 422 : events.some((e) => e.metric === "broken") ? 400 : 202);
+      const reply = status === 202
+        ? { received: events.length, counted: events.length }
+        : status === 422
+          ? { errorCode: "UNKNOWN_METRIC", errorDetails: `events[${bad}]: no guard watches the metric \`bad\``, index: bad, metric: "bad" }
+          : { errorCode: "MALFORMED_BATCH", errorDetails: "the body must be a json object with an `events` list" };
       res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(reply));
     });
   });
@@ -65,13 +70,23 @@ for (const Provider of [EdgeFlagsServerProvider, EdgeFlagsWebProvider]) {
     assert.ok(server.batches.every((b) => b.key === "client"));
     const s = provider.tracking;
     assert.deepEqual([s.accepted, s.counted, s.dropped, s.retries, s.refused, s.queued], [5, 5, 3, 1, 0, 0]);
-    // A batch the worker refuses is dropped, said once, and never sent again.
+    // A metric no guard watches: out of the batch, the rest sent again, and
+    // skipped here from then on.
     provider.track("bad", { targetingKey: "u1" });
+    provider.track("match_error", { targetingKey: "u2" });
     await provider.flushTracking();
+    assert.deepEqual(server.batches.slice(3).map((b) => b.events.map((e) => e.metric)), [["bad", "match_error"], ["match_error"]]);
+    provider.track("bad", { targetingKey: "u3" });
     await provider.flushTracking();
-    assert.equal(server.batches.length, 4);
-    assert.equal(provider.tracking.refused, 1);
+    assert.equal(server.batches.length, 5);
+    assert.deepEqual([provider.tracking.accepted, provider.tracking.ignored], [6, 2]);
     assert.ok(warnings.some((w) => /422/.test(w) && /no guard watches the metric `bad`/.test(w)), warnings.join("\n"));
+    // Any other refusal: dropped, said, and never sent again.
+    provider.track("broken", { targetingKey: "u1" });
+    await provider.flushTracking();
+    await provider.flushTracking();
+    assert.equal(server.batches.length, 6);
+    assert.equal(provider.tracking.refused, 1);
     await provider.onClose();
     provider.track("match_error", { targetingKey: "late" });
     assert.equal(provider.tracking.queued, 0);

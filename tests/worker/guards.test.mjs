@@ -13,6 +13,7 @@ import { ADMIN_KEY, CLI, ROOT, build, keygen, startWorker, tmpdir, waitFor } fro
 import { kvPut, startDev } from './lib/wrangler.mjs';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { chromium } from 'playwright-core';
+import { EdgeFlags } from '../../npm/dist/node.js';
 import { EdgeFlagsServerProvider } from '../../npm/dist/openfeature.js';
 import { AT, arm, drive, user } from './guards.mjs';
 
@@ -240,19 +241,29 @@ describe('hostile input to /v1/track', () => {
     await OpenFeature.setProviderAndWait('guards-track', provider);
     const client = OpenFeature.getClient('guards-track');
     const want = { control: 0, treatment: 0 };
+    const tracked = [];
     for (let i = 0; i < 400; i += 4) {
       const d = await client.getBooleanDetails('new-matcher', true, user(i));
       const side = arm({ reason: d.reason, variant: d.variant });
       if (!side) continue;
       client.track('match_error', user(i));
       want[side]++;
+      tracked.push([i, side]);
     }
-    // An event no guard watches: the batch holding it is refused, and nothing throws.
+    // An event no guard watches, in a batch with watched ones: the worker
+    // names it, the provider sends the rest again and skips that metric from
+    // then on, and nothing throws.
     await provider.flushTracking();
+    const [again, side] = tracked[0];
     client.track('purchase', user(1));
+    client.track('match_error', user(again));
+    want[side]++;
+    await provider.flushTracking();
+    client.track('purchase', user(2));
     await provider.flushTracking();
     const stats = provider.tracking;
-    assert.deepEqual([stats.accepted, stats.counted, stats.refused, stats.queued], [want.control + want.treatment, want.control + want.treatment, 1, 0]);
+    const all = want.control + want.treatment;
+    assert.deepEqual([stats.accepted, stats.counted, stats.ignored, stats.refused, stats.queued], [all, all, 2, 0, 0]);
     assert.match(stats.lastError, /no guard watches the metric `purchase`/);
     const view = await (await w.fetch('/v1/guards', { headers: { 'X-API-Key': API_KEY } })).json();
     const g = view.guards.find((x) => x.flag === 'new-matcher' && x.serving);
@@ -286,6 +297,58 @@ describe('hostile input to /v1/track', () => {
   });
 });
 
+describe('a held rule rollout at the edge', () => {
+  let w;
+  let local;
+  const EU = 3000;
+  const eu = (i) => ({ targetingKey: `eu-${i}`, region: 'eu' });
+  const LATER = '2026-12-12T12:00:00Z'; // the rule's second stage (40%)
+  before(async () => {
+    const v1 = build({ release, key, out: path.join(dir, 'l1.json'), version: 1, force: false, ...issued('11:00') });
+    w = await startWorker({ vars: { TRUSTED_KEYS: key.pem, ALLOW_TIME_OVERRIDE: 'true', REFRESH_SECONDS: '1' }, snapshot: v1.text });
+    // The same snapshot without halts, in Node: what the schedule alone gives later.
+    local = EdgeFlags.fromSnapshot(v1.text, { trustedKeys: [key.pem], environment: 'production', now: AT });
+  });
+  after(() => w?.close());
+
+  const lobby = async (ctx, at) => {
+    const r = await w.fetch('/ofrep/v1/evaluate/flags/lobby', {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Edgeflag-At': at }, body: JSON.stringify({ context: ctx }),
+    });
+    assert.equal(r.status, 200);
+    return r.json();
+  };
+
+  test('a regression holds the rule rollout at its stage: no one the schedule adds later gets it', async () => {
+    const first = [];
+    for (let i = 0; i < EU; i++) first.push(await lobby(eu(i), AT));
+    // Crashes: every 10th user inside the rollout, every 100th outside.
+    const events = [];
+    const seen = { grid: 0, classic: 0 };
+    first.forEach((r, i) => {
+      const n = ++seen[r.variant];
+      if (n % (r.variant === 'grid' ? 10 : 100) === 0) events.push({ metric: 'lobby_crash', context: eu(i) });
+    });
+    const t = await w.fetch('/v1/track', { method: 'POST', headers: { 'X-Edgeflag-At': AT }, body: JSON.stringify({ events }) });
+    assert.equal(t.status, 202);
+    const { value: g } = await waitFor(async () => {
+      const v = await (await w.fetch('/v1/guards')).json();
+      return v.guards.find((x) => x.flag === 'lobby' && x.halt);
+    }, 10_000, 'the lobby halt');
+    assert.deepEqual([g.rule, g.on_regression, g.halt.stage], ['eu grid', 'hold', 0]);
+    // Applied by the flush that found it: at the later stage, every EU user
+    // gets what the first stage gave, the stage held at 0.
+    let heldBack = 0;
+    for (let i = 0; i < EU; i++) {
+      const now = await lobby(eu(i), LATER);
+      assert.equal(now.variant, first[i].variant, `eu-${i}`);
+      if (now.variant === 'grid') assert.deepEqual([now.reason, now.metadata.stage, now.metadata.guard], ['SPLIT', 0, 'lobby_crash']);
+      heldBack += local.evaluate('lobby', eu(i), LATER).variant === 'grid' && now.variant === 'classic';
+    }
+    assert.ok(heldBack > 600, `${heldBack} users the second stage would have added`);
+  });
+});
+
 describe('a snapshot without guards', () => {
   let w;
   before(async () => {
@@ -301,6 +364,6 @@ describe('a snapshot without guards', () => {
     assert.deepEqual([view.environment, view.snapshot_version, view.guards], ['production', 1, []]);
     const t = await w.fetch('/v1/track', { method: 'POST', body: JSON.stringify({ events: [{ metric: 'match_error', context: {} }] }) });
     assert.equal(t.status, 422);
-    assert.deepEqual(await t.json(), { errorCode: 'UNKNOWN_METRIC', errorDetails: 'events[0]: no guard watches the metric `match_error` (watched: none)' });
+    assert.deepEqual(await t.json(), { errorCode: 'UNKNOWN_METRIC', errorDetails: 'events[0]: no guard watches the metric `match_error` (watched: none)', index: 0, metric: 'match_error' });
   });
 });

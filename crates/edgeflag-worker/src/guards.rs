@@ -203,8 +203,21 @@ impl TrackError {
         }
     }
 
+    /// `errorCode`, `errorDetails`, and for an unknown metric or flag the
+    /// event's `index` and the `metric` or `flag`, so a client can send the
+    /// rest of its batch again without it.
     pub fn body(&self) -> Vec<u8> {
-        let body = serde_json::json!({"errorCode": self.code(), "errorDetails": self.to_string()});
+        let mut body =
+            serde_json::json!({"errorCode": self.code(), "errorDetails": self.to_string()});
+        let (index, field, name) = match self {
+            TrackError::UnknownMetric { index, metric, .. } => (*index, "metric", metric),
+            TrackError::UnknownFlag { index, flag } => (*index, "flag", flag),
+            _ => return body.to_string().into_bytes(),
+        };
+        if let Some(m) = body.as_object_mut() {
+            m.insert("index".into(), index.into());
+            m.insert(field.into(), name.clone().into());
+        }
         body.to_string().into_bytes()
     }
 }

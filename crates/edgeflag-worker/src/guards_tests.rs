@@ -167,7 +167,20 @@ fn a_refused_batch_says_why_and_counts_nothing() {
             (status, code, message)
         );
         let body: serde_json::Value = serde_json::from_slice(&err.body()).unwrap();
-        assert_eq!(body["errorCode"], code);
+        assert_eq!(
+            (body["errorCode"].as_str(), body["errorDetails"].as_str()),
+            (Some(code), Some(message))
+        );
+        match code {
+            "UNKNOWN_METRIC" => assert_eq!(
+                (&body["index"], &body["metric"]),
+                (&1.into(), &"purchase".into())
+            ),
+            "UNKNOWN_FLAG" => {
+                assert_eq!((&body["index"], &body["flag"]), (&0.into(), &"nope".into()))
+            }
+            _ => assert_eq!(body.as_object().unwrap().len(), 2),
+        }
         assert!(tally.is_empty());
     }
     // Users outside every guarded rollout (a pinned target, a partial
