@@ -15,6 +15,7 @@ pub use eval::bucket::{BUCKETS, INCLUSION_SEED, VARIANT_SEED, bucket, frame, to_
 pub use eval::error::{ErrorCode, EvalError};
 pub use eval::guard;
 pub use eval::halt;
+pub use eval::ledger;
 pub use eval::wire::{Field, FieldMap, Source};
 pub use eval::{DefaultMismatch, Reason, Resolution, Typed};
 pub use format::base64::Base64Error;

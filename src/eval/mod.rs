@@ -11,6 +11,7 @@ pub mod bucket;
 pub mod error;
 pub mod guard;
 pub mod halt;
+pub mod ledger;
 pub mod wire;
 
 use crate::compile::audience::{Plain, digest};

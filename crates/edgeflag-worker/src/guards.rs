@@ -1,18 +1,20 @@
 //! Guarded rollouts at the edge (docs/guards.md): the events `POST /v1/track`
-//! takes in, the counts each isolate keeps, and the ledger the `GUARDS`
-//! Durable Object keeps for the whole fleet, which judges them with the
-//! core's `guard::judge` and records each halt once.
+//! takes in and the counts each isolate keeps until it flushes them to the
+//! `GUARDS` Durable Object, which keeps the core's `ledger::Ledger`.
 //!
 //! Nothing here decides who a user is or what they get: an event's arm is
 //! the core's evaluation of the guarded flag for the event's context, and a
 //! halt only takes effect through the core's `apply_halts`, as the signed
 //! guard says.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
-use edgeflag::guard::{Arm, Verdict, judge};
-use edgeflag::halt::{GuardHit, Halt, Side, Site};
-use edgeflag::{Context, Guard, OnRegression, Snapshot, Timestamp};
+pub use edgeflag::ledger::{Cell, Flush, Ledger, Watch};
+
+use edgeflag::guard::Arm;
+use edgeflag::halt::{GuardHit, Side, Site};
+use edgeflag::{Context, Snapshot, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::exposure::Exposure;
@@ -20,44 +22,10 @@ use crate::exposure::Exposure;
 /// The most events one `POST /v1/track` may carry.
 pub const MAX_EVENTS: usize = 1000;
 
-/// A guarded rollout of a snapshot, as the ledger knows it: which one (flag,
-/// rule, plan digest) and its signed guard.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Watch {
-    pub flag: String,
-    #[serde(default)]
-    pub rule: Option<String>,
-    pub plan: String,
-    pub metric: String,
-    pub max_relative_increase: f64,
-    #[serde(default)]
-    pub min_exposures: Option<u64>,
-    /// `hold` or `rollback`.
-    pub on_regression: String,
-}
-
-impl Watch {
-    /// The guard to judge with (an unknown action reads as `hold`, the one
-    /// that changes nobody's value).
-    pub fn guard(&self) -> Guard {
-        Guard {
-            metric: self.metric.clone(),
-            max_relative_increase: self.max_relative_increase,
-            min_exposures: self.min_exposures,
-            on_regression: OnRegression::from_name(&self.on_regression)
-                .unwrap_or(OnRegression::Hold),
-        }
-    }
-
-    fn same_rollout(&self, flag: &str, rule: Option<&str>, plan: &str) -> bool {
-        self.flag == flag && self.rule.as_deref() == rule && self.plan == plan
-    }
-}
-
 /// The guarded rollouts of one snapshot, computed once when it loads.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Watches {
-    list: Vec<(Site, Watch)>,
+    list: Vec<(Site, Rc<Watch>)>,
 }
 
 impl Watches {
@@ -65,18 +33,7 @@ impl Watches {
         let list = s
             .guarded()
             .into_iter()
-            .map(|g| {
-                let w = Watch {
-                    flag: g.flag.to_owned(),
-                    rule: g.rule.map(str::to_owned),
-                    plan: g.plan,
-                    metric: g.guard.metric.clone(),
-                    max_relative_increase: g.guard.max_relative_increase,
-                    min_exposures: g.guard.min_exposures,
-                    on_regression: g.guard.on_regression.name().to_owned(),
-                };
-                (g.site, w)
-            })
+            .map(|g| (g.site, Rc::new(Watch::of(&g))))
             .collect();
         Watches { list }
     }
@@ -85,11 +42,11 @@ impl Watches {
         self.list.is_empty()
     }
 
-    pub fn watches(&self) -> impl Iterator<Item = &Watch> {
-        self.list.iter().map(|(_, w)| w)
+    pub fn watches(&self) -> impl Iterator<Item = &Watch> + Clone {
+        self.list.iter().map(|(_, w)| &**w)
     }
 
-    fn at(&self, site: Site) -> Option<&Watch> {
+    fn at(&self, site: Site) -> Option<&Rc<Watch>> {
         self.list.iter().find(|(s, _)| *s == site).map(|(_, w)| w)
     }
 
@@ -102,68 +59,68 @@ impl Watches {
     }
 }
 
-/// One count's place: the rollout, its stage and the arm.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Cell {
-    pub flag: String,
-    #[serde(default)]
-    pub rule: Option<String>,
-    pub plan: String,
-    #[serde(default)]
-    pub stage: Option<usize>,
-    pub arm: Side,
-}
+/// Where an isolate counts: the rollout (by the address of its watch, which
+/// the entry keeps alive), the stage and the arm. No string is copied per
+/// evaluation; the ledger's `Cell`s are made once per flush.
+type Key = (usize, Option<usize>, Side);
 
 /// Counts kept by one isolate until they are flushed to the ledger.
 #[derive(Debug, Default)]
 pub struct Tally {
-    cells: BTreeMap<Cell, Arm>,
+    cells: HashMap<Key, (Rc<Watch>, Arm)>,
+    /// Counts a flush could not deliver, sent with the next one.
+    undelivered: BTreeMap<Cell, Arm>,
 }
 
 impl Tally {
     /// Counts one served evaluation, when a guarded rollout took part in it.
     pub fn expose(&mut self, w: &Watches, e: &Exposure<'_>) {
-        if let Some(cell) = cell(w, e.guard, e.stage) {
-            let arm = self.cells.entry(cell).or_default();
+        if let Some(arm) = self.arm(w, e.guard, e.stage) {
             arm.exposures = arm.exposures.saturating_add(1);
         }
     }
 
-    fn event(&mut self, cell: Cell) {
-        let arm = self.cells.entry(cell).or_default();
-        arm.events = arm.events.saturating_add(1);
+    fn arm(
+        &mut self,
+        w: &Watches,
+        guard: Option<GuardHit>,
+        stage: Option<usize>,
+    ) -> Option<&mut Arm> {
+        let hit = guard?;
+        let watch = w.at(hit.site)?;
+        let key = (Rc::as_ptr(watch) as usize, stage, hit.side);
+        let entry = self
+            .cells
+            .entry(key)
+            .or_insert_with(|| (Rc::clone(watch), Arm::default()));
+        Some(&mut entry.1)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.cells.is_empty()
+        self.cells.is_empty() && self.undelivered.is_empty()
     }
 
-    /// The counts so far, leaving none.
+    /// The counts so far, as the ledger's cells, leaving none.
     pub fn take(&mut self) -> Vec<(Cell, Arm)> {
-        std::mem::take(&mut self.cells).into_iter().collect()
+        let mut out: Vec<(Cell, Arm)> = std::mem::take(&mut self.undelivered).into_iter().collect();
+        let cells = std::mem::take(&mut self.cells);
+        out.extend(
+            cells
+                .into_iter()
+                .map(|((_, stage, side), (w, arm))| (Cell::of(&w, stage, side), arm)),
+        );
+        out
     }
 
-    /// Puts back counts a flush could not deliver.
+    /// Keeps counts a flush could not deliver for the next one, added up
+    /// (so an unreachable ledger costs a cell per rollout, stage and arm).
     pub fn restore(&mut self, cells: Vec<(Cell, Arm)>) {
         for (c, a) in cells {
-            let arm = self.cells.entry(c).or_default();
+            let arm = self.undelivered.entry(c).or_default();
             arm.exposures = arm.exposures.saturating_add(a.exposures);
             arm.events = arm.events.saturating_add(a.events);
         }
     }
-}
-
-/// The cell of an evaluation's guard arm, in the snapshot it came from.
-fn cell(w: &Watches, guard: Option<GuardHit>, stage: Option<usize>) -> Option<Cell> {
-    let hit = guard?;
-    let watch = w.at(hit.site)?;
-    Some(Cell {
-        flag: watch.flag.clone(),
-        rule: watch.rule.clone(),
-        plan: watch.plan.clone(),
-        stage,
-        arm: hit.side,
-    })
 }
 
 /// Why a `/v1/track` batch was refused as a whole (nothing of it is counted).
@@ -303,151 +260,14 @@ pub fn track(
         for (site, x) in w.list.iter().filter(|(_, x)| wanted(x)) {
             let res = snapshot.evaluate(&x.flag, &e.context, now);
             if res.guard.is_some_and(|g| g.site == *site) {
-                if let Some(c) = cell(w, res.guard, res.stage) {
-                    tally.event(c);
+                if let Some(arm) = tally.arm(w, res.guard, res.stage) {
+                    arm.events = arm.events.saturating_add(1);
                     out.counted += 1;
                 }
             }
         }
     }
     Ok(out)
-}
-
-/// What an isolate sends the ledger: the guarded rollouts it serves and its counts.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Flush {
-    pub watches: Vec<Watch>,
-    pub cells: Vec<(Cell, Arm)>,
-}
-
-/// The fleet's counts and halts: the `GUARDS` Durable Object's state.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Ledger {
-    pub watches: Vec<Watch>,
-    pub cells: Vec<(Cell, Arm)>,
-    pub halts: Vec<Halt>,
-}
-
-/// Rollouts the ledger remembers at most; the oldest go first.
-pub const MAX_WATCHES: usize = 256;
-
-impl Ledger {
-    /// Adds an isolate's counts, then judges every rollout not halted yet and
-    /// records the halts found. Returns every halt.
-    pub fn flush(&mut self, f: Flush, now: Timestamp) -> &[Halt] {
-        for w in f.watches {
-            self.watches
-                .retain(|x| !x.same_rollout(&w.flag, w.rule.as_deref(), &w.plan));
-            self.watches.push(w);
-        }
-        if self.watches.len() > MAX_WATCHES {
-            let extra = self.watches.len() - MAX_WATCHES;
-            self.watches.drain(..extra);
-        }
-        let mut cells: BTreeMap<Cell, Arm> = std::mem::take(&mut self.cells).into_iter().collect();
-        for (c, a) in f.cells {
-            let arm = cells.entry(c).or_default();
-            arm.exposures = arm.exposures.saturating_add(a.exposures);
-            arm.events = arm.events.saturating_add(a.events);
-        }
-        let watches = &self.watches;
-        cells.retain(|c, _| {
-            watches
-                .iter()
-                .any(|w| w.same_rollout(&c.flag, c.rule.as_deref(), &c.plan))
-        });
-        self.cells = cells.into_iter().collect();
-        for w in &self.watches {
-            if self.halted(w).is_some() {
-                continue;
-            }
-            let (verdict, stage) = self.judge(w);
-            if let Verdict::Regression { evidence } = verdict {
-                self.halts.push(Halt {
-                    flag: w.flag.clone(),
-                    rule: w.rule.clone(),
-                    plan: w.plan.clone(),
-                    stage,
-                    metric: w.metric.clone(),
-                    at: now.to_string(),
-                    evidence,
-                });
-            }
-        }
-        let watches = &self.watches;
-        self.halts.retain(|h| {
-            watches
-                .iter()
-                .any(|w| w.same_rollout(&h.flag, h.rule.as_deref(), &h.plan))
-        });
-        &self.halts
-    }
-
-    fn halted(&self, w: &Watch) -> Option<&Halt> {
-        self.halts
-            .iter()
-            .find(|h| w.same_rollout(&h.flag, h.rule.as_deref(), &h.plan))
-    }
-
-    fn cells_of<'a>(&'a self, w: &'a Watch) -> impl Iterator<Item = &'a (Cell, Arm)> + 'a {
-        self.cells
-            .iter()
-            .filter(move |(c, _)| w.same_rollout(&c.flag, c.rule.as_deref(), &c.plan))
-    }
-
-    /// The verdict on a rollout's counts over all its stages, and the latest
-    /// stage its treatment was seen at.
-    fn judge(&self, w: &Watch) -> (Verdict, Option<usize>) {
-        let (mut control, mut treatment, mut stage) = (Arm::default(), Arm::default(), None);
-        for (c, a) in self.cells_of(w) {
-            let sum = match c.arm {
-                Side::Control => &mut control,
-                Side::Treatment => {
-                    stage = stage.max(c.stage);
-                    &mut treatment
-                }
-            };
-            sum.exposures = sum.exposures.saturating_add(a.exposures);
-            sum.events = sum.events.saturating_add(a.events);
-        }
-        (judge(&w.guard(), control, treatment), stage)
-    }
-
-    /// Every rollout with its counts per stage, verdict and halt: what
-    /// `GET /v1/guards`, `/healthz`, the console and `edgeflag guards` show.
-    pub fn view(&self, serving: Option<&Watches>) -> Vec<serde_json::Value> {
-        self
-            .watches
-            .iter()
-            .rev()
-            .map(|w| {
-                let mut stages: BTreeMap<Option<usize>, (Arm, Arm)> = BTreeMap::new();
-                for (c, a) in self.cells_of(w) {
-                    let s = stages.entry(c.stage).or_default();
-                    match c.arm {
-                        Side::Control => s.0 = *a,
-                        Side::Treatment => s.1 = *a,
-                    }
-                }
-                let stages: Vec<_> = stages
-                    .into_iter()
-                    .map(|(stage, (c, t))| serde_json::json!({"stage": stage, "control": c, "treatment": t}))
-                    .collect();
-                let (verdict, _) = self.judge(w);
-                let serving = serving.is_some_and(|s| s.watches().any(|x| x == w));
-                serde_json::json!({
-                    "flag": w.flag, "rule": w.rule, "plan": w.plan, "metric": w.metric,
-                    "max_relative_increase": w.max_relative_increase,
-                    "min_exposures": w.guard().min_exposures.unwrap_or(edgeflag::guard::DEFAULT_MIN_EXPOSURES),
-                    "on_regression": w.on_regression,
-                    "serving": serving,
-                    "stages": stages,
-                    "verdict": verdict,
-                    "halt": self.halted(w),
-                })
-            })
-            .collect()
-    }
 }
 
 #[cfg(test)]

@@ -219,7 +219,12 @@ fn the_ledger_halts_a_regression_once_and_the_isolate_applies_it() {
         };
         ledger.flush(f, now);
     }
-    assert_eq!(ledger.halts.len(), 1, "{:?}", ledger.view(None));
+    assert_eq!(
+        ledger.halts.len(),
+        1,
+        "{:?}",
+        ledger.view(std::iter::empty())
+    );
     let h = ledger.halts[0].clone();
     assert_eq!(
         (h.flag.as_str(), h.rule.as_deref(), h.stage),
@@ -230,7 +235,7 @@ fn the_ledger_halts_a_regression_once_and_the_isolate_applies_it() {
     // Judged again with more counts: still the one halt, the first one.
     ledger.flush(Flush::default(), at("2026-12-07T13:00:00Z"));
     assert_eq!(ledger.halts, vec![h.clone()]);
-    let view = ledger.view(Some(&l.watches));
+    let view = ledger.view(l.watches.watches());
     let g = &view.iter().find(|g| g["flag"] == "new-matcher").unwrap();
     assert_eq!(
         (g["serving"].as_bool(), g["verdict"]["verdict"].as_str()),
@@ -292,7 +297,7 @@ fn equal_rates_do_not_halt() {
         ledger.flush(f, at("2026-12-07T12:00:00Z"));
     }
     assert!(ledger.halts.is_empty());
-    let view = ledger.view(Some(&l.watches));
+    let view = ledger.view(l.watches.watches());
     let g = view
         .iter()
         .find(|g| g["flag"] == "new-matcher")

@@ -15,7 +15,7 @@ use crate::config::{Config, ConfigError, Raw};
 use crate::exposure::{self, Exposure, MAX_POINTS_PER_REQUEST};
 use crate::glue::guard_ledger;
 use crate::glue::high_water::{self, Answer, Offer};
-use crate::guards::{self, Flush, Ledger, Tally, TrackError, Tracked};
+use crate::guards::{self, Flush, Ledger, Tally, TrackError, Tracked, Watches};
 use crate::health;
 use crate::loader::{Due, Loaded, Loader, Outcome, Rejection};
 
@@ -210,26 +210,7 @@ async fn ask_ledger(
     path: &str,
     body: Option<String>,
 ) -> Result<Ledger, String> {
-    let ns = env.durable_object(guard_ledger::BINDING).map_err(|e| {
-        format!(
-            "no durable object bound as `{}`: {e}",
-            guard_ledger::BINDING
-        )
-    })?;
-    let stub = ns
-        .get_by_name(&cfg.environment)
-        .map_err(|e| e.to_string())?;
-    let mut init = worker::RequestInit::new();
-    if let Some(body) = body {
-        init.with_method(worker::Method::Post)
-            .with_body(Some(JsValue::from_str(&body)));
-    }
-    let req = worker::Request::new_with_init(&format!("https://guards{path}"), &init)
-        .map_err(|e| e.to_string())?;
-    let mut resp = stub
-        .fetch_with_request(req)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut resp = ask_object(env, guard_ledger::BINDING, &cfg.environment, path, body).await?;
     if resp.status_code() != 200 {
         return Err(format!("the guard ledger answered {}", resp.status_code()));
     }
@@ -261,6 +242,7 @@ pub async fn guard_view(env: &Env, cfg: &Config) -> Result<serde_json::Value, St
     ISOLATE.with(|i| {
         let i = i.borrow();
         let serving = i.loader.served().map(|l| &l.watches);
+        let serving = serving.into_iter().flat_map(Watches::watches);
         match &i.ledger {
             Some(Ok(ledger)) => Ok(json!({
                 "environment": cfg.environment,
@@ -316,16 +298,28 @@ async fn ask_store(
     path: &str,
     body: Option<String>,
 ) -> Result<worker::Response, String> {
+    ask_object(env, high_water::BINDING, &store.name(), path, body).await
+}
+
+/// A request to the Durable Object `name` of namespace `binding`: a GET, or
+/// a POST of `body`.
+async fn ask_object(
+    env: &Env,
+    binding: &str,
+    name: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<worker::Response, String> {
     let ns = env
-        .durable_object(high_water::BINDING)
-        .map_err(|e| format!("no durable object bound as `{}`: {e}", high_water::BINDING))?;
-    let stub = ns.get_by_name(&store.name()).map_err(|e| e.to_string())?;
+        .durable_object(binding)
+        .map_err(|e| format!("no durable object bound as `{binding}`: {e}"))?;
+    let stub = ns.get_by_name(name).map_err(|e| e.to_string())?;
     let mut init = worker::RequestInit::new();
     if let Some(body) = body {
         init.with_method(worker::Method::Post)
             .with_body(Some(JsValue::from_str(&body)));
     }
-    let req = worker::Request::new_with_init(&format!("https://high-water{path}"), &init)
+    let req = worker::Request::new_with_init(&format!("https://durable-object{path}"), &init)
         .map_err(|e| e.to_string())?;
     stub.fetch_with_request(req)
         .await
@@ -408,7 +402,12 @@ pub fn health(
         let body = if admin {
             let mut v = serde_json::to_value(&h)?;
             let guards = match &i.ledger {
-                Some(Ok(ledger)) => ledger.view(i.loader.served().map(|l| &l.watches)).into(),
+                Some(Ok(ledger)) => {
+                    let serving = i.loader.served().map(|l| &l.watches);
+                    ledger
+                        .view(serving.into_iter().flat_map(Watches::watches))
+                        .into()
+                }
                 Some(Err(why)) => json!({"unreachable": why}),
                 None => serde_json::Value::Null,
             };

@@ -65,6 +65,29 @@ async fn route(req: Request, env: &Env, ctx: &Context) -> Result<Response> {
     }
 }
 
+/// The settings, once the request carries a client key (any, when no
+/// `API_KEYS` are set): else the answer that refuses it. `key` is the flag a
+/// single OFREP evaluation names, for its error body.
+fn client(
+    req: &Request,
+    env: &Env,
+    key: Option<&str>,
+) -> Result<std::result::Result<std::rc::Rc<Config>, Response>> {
+    let cfg = match config(env) {
+        Ok(cfg) => cfg,
+        Err(e) => return misconfigured(&e, key).map(Err),
+    };
+    let h = req.headers();
+    if !http::authorized(
+        &cfg.client_keys(),
+        h.get("X-API-Key")?.as_deref(),
+        h.get("Authorization")?.as_deref(),
+    ) {
+        return unauthorized(key).map(Err);
+    }
+    Ok(Ok(cfg))
+}
+
 fn not_allowed(method: &Method, path: &str, allow: &str) -> Result<Response> {
     let body =
         serde_json::json!({"error": format!("{} is not allowed on {path}", method.as_ref())});
@@ -85,18 +108,11 @@ async fn evaluate(
 ) -> Result<Response> {
     let key = key.as_deref();
     let fail = |f: Failure| json(f.status, f.body(key), &[]);
-    let cfg = match config(env) {
+    let cfg = match client(&req, env, key)? {
         Ok(cfg) => cfg,
-        Err(e) => return misconfigured(&e, key),
+        Err(refused) => return Ok(refused),
     };
     let h = req.headers();
-    if !http::authorized(
-        &cfg.client_keys(),
-        h.get("X-API-Key")?.as_deref(),
-        h.get("Authorization")?.as_deref(),
-    ) {
-        return unauthorized(key);
-    }
     let at = match http::time_override(cfg.allow_time_override, h.get(TIME_HEADER)?.as_deref()) {
         Ok(at) => at,
         Err(e) => return fail(Failure::general(400, e.to_string())),
@@ -152,18 +168,11 @@ async fn evaluate(
 /// `POST /v1/track`: metric events (OpenFeature's `track`) for the guards,
 /// counted in the arm each user is in now; `202` with what was counted.
 async fn track(mut req: Request, env: &Env, ctx: &Context) -> Result<Response> {
-    let cfg = match config(env) {
+    let cfg = match client(&req, env, None)? {
         Ok(cfg) => cfg,
-        Err(e) => return misconfigured(&e, None),
+        Err(refused) => return Ok(refused),
     };
     let h = req.headers();
-    if !http::authorized(
-        &cfg.client_keys(),
-        h.get("X-API-Key")?.as_deref(),
-        h.get("Authorization")?.as_deref(),
-    ) {
-        return unauthorized(None);
-    }
     let at = match http::time_override(cfg.allow_time_override, h.get(TIME_HEADER)?.as_deref()) {
         Ok(at) => at,
         Err(e) => return json(400, Failure::general(400, e.to_string()).body(None), &[]),
@@ -185,18 +194,11 @@ async fn track(mut req: Request, env: &Env, ctx: &Context) -> Result<Response> {
 /// `GET /v1/guards`: every guarded rollout, its arms' counts per stage, the
 /// current verdict and any halt (API key or admin key).
 async fn guards(req: &Request, env: &Env, ctx: &Context) -> Result<Response> {
-    let cfg = match config(env) {
+    // Admin keys are client keys too (`Config::client_keys`).
+    let cfg = match client(req, env, None)? {
         Ok(cfg) => cfg,
-        Err(e) => return misconfigured(&e, None),
+        Err(refused) => return Ok(refused),
     };
-    let h = req.headers();
-    let (x, bearer) = (h.get("X-API-Key")?, h.get("Authorization")?);
-    let client = http::authorized(&cfg.client_keys(), x.as_deref(), bearer.as_deref());
-    let admin = !cfg.admin_keys.is_empty()
-        && http::authorized(&cfg.admin_keys, x.as_deref(), bearer.as_deref());
-    if !client && !admin {
-        return unauthorized(None);
-    }
     if snapshot(env, ctx, &cfg).await.is_none() {
         let f = Failure::not_ready(not_ready_details(&cfg, Audience::Server));
         return json(f.status, f.body(None), &[]);
@@ -359,18 +361,11 @@ async fn keys(env: &Env) -> Result<Response> {
 /// `GET /v1/snapshot`: the signed envelope exactly as stored, for browsers and
 /// Node to verify and evaluate locally.
 async fn envelope(req: &Request, env: &Env, ctx: &Context) -> Result<Response> {
-    let cfg = match config(env) {
+    let cfg = match client(req, env, None)? {
         Ok(cfg) => cfg,
-        Err(e) => return misconfigured(&e, None),
+        Err(refused) => return Ok(refused),
     };
     let h = req.headers();
-    if !http::authorized(
-        &cfg.client_keys(),
-        h.get("X-API-Key")?.as_deref(),
-        h.get("Authorization")?.as_deref(),
-    ) {
-        return unauthorized(None);
-    }
     // Revalidate after the refresh interval: a newer snapshot may be in KV by then.
     let scope = if cfg.api_keys.is_empty() {
         "public"
